@@ -1,0 +1,110 @@
+"""Shared helpers for pt2ts's end-to-end tests: run the real pt2ts binary,
+check its error contract, load artifacts with real torch and compare them
+with the eager model."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import torch
+
+PT2TS = os.environ.get("PT2TS_EXE", "")
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures")
+
+EXIT_CONVERSION_FAILED = 1
+EXIT_USAGE_ERROR = 2
+
+
+def fixture(*parts):
+    return os.path.join(FIXTURES, *parts)
+
+
+def run_pt2ts(*args, cwd=None, env=None, timeout=300):
+    """Runs pt2ts with the given arguments; returns the CompletedProcess."""
+    if not PT2TS:
+        raise unittest.SkipTest("PT2TS_EXE is not set (run the tests through ctest)")
+    return subprocess.run([PT2TS, *map(str, args)], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def import_file(path, name=None):
+    """Imports a fixture module from its path, for building the eager model."""
+    name = name or "eager_" + os.path.splitext(os.path.basename(path))[0]
+    folder = os.path.dirname(path)
+    sys.path.insert(0, folder)
+    try:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(folder)
+
+
+def flatten_outputs(value):
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, dict):
+        return [t for k in sorted(value) for t in flatten_outputs(value[k])]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in flatten_outputs(v)]
+    raise TypeError("unexpected output type %r" % type(value))
+
+
+class Pt2tsTestCase(unittest.TestCase):
+    """A test case with a fresh temporary folder and pt2ts assertions."""
+
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory(prefix="pt2ts-test-")
+        self.tmp = self._tmp.name
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def path(self, *parts):
+        return os.path.join(self.tmp, *parts)
+
+    def convert(self, *args, **kwargs):
+        """Runs pt2ts and asserts success; returns the CompletedProcess."""
+        result = run_pt2ts(*args, **kwargs)
+        self.assertEqual(result.returncode, 0,
+                         "pt2ts failed:\nstdout:\n%s\nstderr:\n%s" % (result.stdout, result.stderr))
+        return result
+
+    def assert_fails(self, result, exit_code, *fragments):
+        """The error contract: the exit code, a first stderr line
+        'pt2ts: error: ...' containing each fragment, and no traceback of
+        pt2ts internals."""
+        self.assertEqual(result.returncode, exit_code,
+                         "stdout:\n%s\nstderr:\n%s" % (result.stdout, result.stderr))
+        error_lines = [l for l in result.stderr.splitlines() if l.startswith("pt2ts: error: ")]
+        self.assertEqual(len(error_lines), 1, "expected one error line:\n" + result.stderr)
+        for fragment in fragments:
+            self.assertIn(fragment, error_lines[0], "stderr:\n" + result.stderr)
+        self.assertNotIn("<pt2ts>", result.stderr)
+        self.assertNotIn("_pt2ts", result.stderr)
+        self.assertNotIn("internal error", result.stderr)
+        return error_lines[0]
+
+    def assert_no_output_left(self, folder, allowed=()):
+        """No artifact and no staging leftovers in the folder."""
+        leftovers = sorted(set(os.listdir(folder)) - set(allowed)) if os.path.isdir(folder) else []
+        self.assertEqual(leftovers, [], "unexpected files in %s" % folder)
+
+    def assert_matches_eager(self, artifact, eager, *inputs, atol=1e-6):
+        """Loads the artifact with torch.jit.load and compares every output
+        tensor with the eager model on the same inputs."""
+        loaded = torch.jit.load(artifact)
+        eager.eval()
+        with torch.no_grad():
+            expected = flatten_outputs(eager(*inputs))
+            actual = flatten_outputs(loaded(*inputs))
+        self.assertEqual(len(expected), len(actual))
+        for e, a in zip(expected, actual):
+            self.assertEqual(e.shape, a.shape)
+            torch.testing.assert_close(a, e, atol=atol, rtol=1e-5)
+        return loaded

@@ -1,0 +1,33 @@
+// Everything a conversion needs, as parsed from the command line. The front
+// end fills it; the engine (a separately loaded library) reads it.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "value.h"
+
+namespace pt2ts {
+
+struct ConvertOptions {
+  std::string module_path;  // a .py file, a package folder or a dotted module name
+  std::string model_name;   // class or factory inside that module (may be dotted)
+  std::string save_path = "./torchScriptModel.pt";
+  std::string state_dict_path;  // -w; empty: keep the constructor's weights
+  std::string state_key;        // --state_key; empty: detect
+  std::vector<Value> args;
+  std::vector<std::pair<std::string, Value>> kwargs;
+  std::vector<std::string> python_paths;  // --pythonpath, in order
+  std::string python_executable;          // --python / PT2TS_PYTHON; empty: the built-in one
+  bool trust_weights = false;
+  bool non_strict = false;
+  bool train = false;
+  bool verbose = false;
+
+  // Filled by the front end before the engine runs.
+  std::string staging_path;    // where the engine writes the artifact
+  double start_time = 0;       // steady-clock seconds at process start, for -v timings
+};
+
+}  // namespace pt2ts

@@ -1,0 +1,89 @@
+"""The conversion, step by step: import torch and the user's module, build the
+model, load its weights, script it and save it where the front end asked."""
+
+import os
+import random
+import re
+import sys
+
+from _pt2ts import module_loader, reporting, state_dict, weights
+from _pt2ts.errors import ConversionError
+
+
+def _import_torch(python_executable):
+    try:
+        import torch
+    except ImportError as exc:
+        raise ConversionError(
+            "the Python at %s cannot import torch (%s); install python3-torch, or pass "
+            "--python with a virtual environment made with --system-site-packages"
+            % (python_executable, reporting.describe(exc))) from None
+    return torch
+
+
+def _script(torch, model, model_name):
+    try:
+        return torch.jit.script(model)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # noqa: B902 - torch raises several types here
+        text = str(exc).strip("\n")
+        headline = next((line for line in text.splitlines() if line.strip()), type(exc).__name__)
+        location = re.search(r'File "([^"]+)", line (\d+)', text)
+        where = " (%s, line %s)" % location.groups() if location else ""
+        raise ConversionError(
+            "torch.jit.script cannot compile model '%s'%s: %s"
+            % (model_name, where, headline.strip().rstrip(":")),
+            text) from None
+
+
+def _save(torch, scripted, staging_path, save_path):
+    try:
+        torch.jit.save(scripted, staging_path)
+    except OSError as exc:
+        raise ConversionError("cannot write '%s': %s" % (save_path, exc.strerror or exc)) from None
+    except RuntimeError as exc:
+        raise ConversionError("cannot write '%s': %s" % (save_path, reporting.describe(exc))) from None
+
+
+def convert(options):
+    for folder in reversed(options["python_paths"]):
+        sys.path.insert(0, os.path.abspath(folder))
+    reporting.step("started Python %s (%s)" % (sys.version.split()[0], sys.executable))
+    torch = _import_torch(options["python_executable"])
+    reporting.step("imported torch %s" % torch.__version__)
+    # Fixed seeds: a model converted without weights keeps the same random
+    # initial values, so its artifact is byte-reproducible too.
+    random.seed(0)
+    torch.manual_seed(0)
+
+    module_path, model_name = options["module_path"], options["model_name"]
+    module = module_loader.import_user_module(module_path)
+    reporting.step("imported %s" % module_path)
+    factory = module_loader.find_model(module, model_name, module_path)
+    model = module_loader.build_model(factory, model_name, options["args"], options["kwargs"])
+    reporting.step("built %s" % type(model).__name__)
+
+    weights_path = options["state_dict_path"]
+    if weights_path:
+        loaded = weights.load_weights(weights_path, options["trust_weights"])
+        found = state_dict.find_state_dict(loaded, options["state_key"], weights_path)
+        state_dict.load_into(model, found, not options["non_strict"], weights_path, model_name)
+        reporting.step("loaded %d tensors from %s" % (len(found), weights_path))
+
+    model.train(options["train"])
+    scripted = _script(torch, model, model_name)
+    reporting.step("scripted %s (%s mode)" % (model_name, "training" if options["train"] else "eval"))
+    _save(torch, scripted, options["staging_path"], options["save_path"])
+    reporting.step("saved %s" % options["save_path"])
+    return 0
+
+
+def main(options):
+    """Runs the conversion; returns the process exit code."""
+    reporting.configure(options["start_time"], options["verbose"])
+    try:
+        return convert(options)
+    except ConversionError as exc:
+        reporting.error(exc.message, exc.details)
+        return exc.exit_code

@@ -1,0 +1,78 @@
+"""Messages on stderr in pt2ts's format, -v step timings, Python warnings and
+tracebacks that show the user's code but none of pt2ts's own frames."""
+
+import sys
+import time
+import traceback
+import warnings
+
+_state = {"start": None, "verbose": False}
+
+
+def configure(start_time, verbose):
+    _state["start"] = start_time
+    _state["verbose"] = verbose
+    warnings.showwarning = _show_warning
+
+
+def _print(line):
+    print(line, file=sys.stderr, flush=True)
+
+
+def error(message, more=None):
+    _print("pt2ts: error: " + message)
+    details(more)
+
+
+def warning(message):
+    _print("pt2ts: warning: " + message)
+
+
+def note(message):
+    _print("pt2ts: note: " + message)
+
+
+def step(message):
+    """Reports a finished step with the time since the process started (-v)."""
+    if _state["verbose"]:
+        elapsed = time.monotonic() - (_state["start"] or time.monotonic())
+        _print("pt2ts: [%6.2f s] %s" % (elapsed, message))
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    # Warnings (TorchScript deprecations in newer torch, the user's own) are
+    # shown, never fatal.
+    _print("pt2ts: warning: %s:%s: %s: %s" % (filename, lineno, category.__name__, message))
+
+
+def _is_internal(frame):
+    return frame.filename.startswith("<pt2ts>") or frame.filename.startswith("<frozen ")
+
+
+def user_traceback(exc):
+    """The exception's traceback without pt2ts's or importlib's frames, or ''
+    when no user frame is left."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _is_internal(f)]
+    if not frames:
+        return ""
+    lines = ["Traceback (most recent call last):\n"]
+    lines += traceback.format_list(frames)
+    lines += traceback.format_exception_only(type(exc), exc)
+    return "".join(lines)
+
+
+def describe(exc):
+    """'TypeError: message', the way Python names an exception in one line."""
+    text = str(exc).strip().splitlines()
+    return type(exc).__name__ + (": " + text[0] if text else "")
+
+
+def short_repr(value, limit=60):
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def details(text):
+    """Indented lines that follow an error or warning."""
+    if text:
+        _print(text.rstrip("\n"))

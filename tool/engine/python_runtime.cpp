@@ -1,0 +1,81 @@
+#include "python_runtime.h"
+
+#include <pybind11/embed.h>
+
+#include <fstream>
+#include <regex>
+
+#include "pt2ts_build_info.h"
+
+namespace py = pybind11;
+
+namespace pt2ts {
+namespace {
+
+// A --python interpreter must belong to a virtual environment made from the
+// same Python version as the libpython pt2ts links: its standard library and
+// the compiled extension modules have to match.
+bool CheckVirtualEnvironment(const std::string& executable, std::string* error) {
+  const std::string bin_dir = executable.substr(0, executable.find_last_of('/'));
+  const std::string config_path = bin_dir + "/../pyvenv.cfg";
+  std::ifstream config(config_path);
+  if (!config) {
+    *error = "--python '" + executable +
+             "' is not inside a virtual environment (no ../pyvenv.cfg). Create one with: " +
+             kPythonExecutable + " -m venv --system-site-packages DIR, and pass DIR/bin/python";
+    return false;
+  }
+  const std::regex version_line(R"(^\s*version(_info)?\s*=\s*(\d+)\.(\d+))");
+  std::string line;
+  while (std::getline(config, line)) {
+    std::smatch match;
+    if (std::regex_search(line, match, version_line)) {
+      const std::string version = match[2].str() + "." + match[3].str();
+      if (version != kPythonVersionMajorMinor) {
+        *error = "--python '" + executable + "' is Python " + version + ", but pt2ts embeds Python " +
+                 kPythonVersionMajorMinor + "; create the environment with " + kPythonExecutable +
+                 " -m venv --system-site-packages DIR";
+        return false;
+      }
+      return true;
+    }
+  }
+  return true;  // no version recorded: trust it
+}
+
+}  // namespace
+
+const char* BuiltInPythonExecutable() { return kPythonExecutable; }
+
+bool StartPython(const std::string& executable, std::string* error) {
+  if (executable != kPythonExecutable && !CheckVirtualEnvironment(executable, error)) return false;
+
+  PyConfig config;
+  // Isolated: ignore PYTHONPATH, PYTHONHOME, user site-packages and the
+  // current directory, so a build behaves the same in every shell.
+  PyConfig_InitIsolatedConfig(&config);
+  config.install_signal_handlers = 0;  // pt2ts's own handlers clean up the output
+  config.use_hash_seed = 1;            // reproducible artifacts (NOTES.md)
+  config.hash_seed = 0;
+  config.write_bytecode = 0;           // never litter the user's source tree with __pycache__
+  config.site_import = 1;
+  config.user_site_directory = 0;
+#if PY_VERSION_HEX >= 0x030B0000
+  config.safe_path = 1;
+#endif
+  PyStatus status = PyConfig_SetBytesString(&config, &config.executable, executable.c_str());
+  if (PyStatus_Exception(status)) {
+    PyConfig_Clear(&config);
+    *error = "cannot configure Python for '" + executable + "'";
+    return false;
+  }
+  try {
+    py::initialize_interpreter(&config, 0, nullptr, /*add_program_dir_to_path=*/false);
+  } catch (const std::exception& e) {
+    *error = std::string("cannot start Python (") + executable + "): " + e.what();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace pt2ts

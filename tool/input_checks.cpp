@@ -1,0 +1,110 @@
+#include "input_checks.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+
+namespace pt2ts {
+namespace {
+
+bool Exists(const std::string& path, struct stat* info) { return ::stat(path.c_str(), info) == 0; }
+
+bool EndsWith(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool IsDottedModuleName(const std::string& text) {
+  bool at_start = true;
+  for (const char ch : text) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c == '.') {
+      if (at_start) return false;
+      at_start = true;
+    } else if (std::isalpha(c) || c == '_' || c >= 0x80 || (!at_start && std::isdigit(c))) {
+      at_start = false;
+    } else {
+      return false;
+    }
+  }
+  return !at_start;
+}
+
+std::string CheckModulePath(const std::string& path) {
+  struct stat info {};
+  const bool looks_like_path = path.find('/') != std::string::npos || EndsWith(path, ".py");
+  if (!Exists(path, &info)) {
+    if (!looks_like_path && IsDottedModuleName(path)) return "";  // imported from sys.path
+    if (looks_like_path) return "module file '" + path + "' does not exist";
+    return "module_path '" + path +
+           "' is neither an existing .py file nor a dotted module name (like zoo.models)";
+  }
+  if (S_ISDIR(info.st_mode)) {
+    struct stat init {};
+    if (Exists(path + "/__init__.py", &init)) return "";  // a package folder
+    return "module_path '" + path +
+           "' is a folder without __init__.py; give the .py file that defines the model";
+  }
+  if (!S_ISREG(info.st_mode)) return "module_path '" + path + "' is not a regular file";
+  if (!EndsWith(path, ".py")) {
+    return "module_path '" + path + "' is not a Python source file (expected a .py file)";
+  }
+  if (::access(path.c_str(), R_OK) != 0) return "module file '" + path + "' is not readable";
+  return "";
+}
+
+std::string CheckReadableFile(const std::string& what, const std::string& path) {
+  struct stat info {};
+  if (!Exists(path, &info)) return what + " '" + path + "' does not exist";
+  if (S_ISDIR(info.st_mode)) return what + " '" + path + "' is a folder, not a file";
+  if (::access(path.c_str(), R_OK) != 0) return what + " '" + path + "' is not readable";
+  return "";
+}
+
+std::string CheckSavePath(const std::string& path) {
+  if (path.empty()) return "--save_path is empty";
+  struct stat info {};
+  if (EndsWith(path, "/") || (Exists(path, &info) && S_ISDIR(info.st_mode))) {
+    return "--save_path '" + path + "' is a folder; give a file name such as '" +
+           (EndsWith(path, "/") ? path : path + "/") + "model.pt'";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string CheckInputs(const ConvertOptions& options) {
+  std::string error = CheckModulePath(options.module_path);
+  if (error.empty() && !options.state_dict_path.empty()) {
+    error = CheckReadableFile("weights file (-w)", options.state_dict_path);
+  }
+  if (error.empty() && options.state_dict_path.empty() && !options.state_key.empty()) {
+    error = "--state_key needs a weights file (-w PATH)";
+  }
+  if (error.empty() && options.state_dict_path.empty() && options.trust_weights) {
+    error = "--trust-weights needs a weights file (-w PATH)";
+  }
+  if (error.empty() && options.state_dict_path.empty() && options.non_strict) {
+    error = "--non-strict needs a weights file (-w PATH)";
+  }
+  for (const std::string& dir : options.python_paths) {
+    if (!error.empty()) break;
+    struct stat info {};
+    if (!Exists(dir, &info) || !S_ISDIR(info.st_mode)) {
+      error = "--pythonpath '" + dir + "' is not an existing folder";
+    }
+  }
+  if (error.empty() && !options.python_executable.empty()) {
+    struct stat info {};
+    if (!Exists(options.python_executable, &info) || !S_ISREG(info.st_mode) ||
+        ::access(options.python_executable.c_str(), X_OK) != 0) {
+      error = "--python / PT2TS_PYTHON '" + options.python_executable +
+              "' is not an executable file (give a virtual environment's bin/python)";
+    }
+  }
+  if (error.empty()) error = CheckSavePath(options.save_path);
+  return error;
+}
+
+}  // namespace pt2ts

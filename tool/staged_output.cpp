@@ -1,0 +1,154 @@
+#include "staged_output.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+namespace pt2ts {
+namespace {
+
+// What the signal handler removes. Plain char arrays: a handler may only use
+// async-signal-safe calls (unlink, rmdir) on data that is already there.
+constexpr size_t kMaxPath = 4096;
+char g_signal_file[kMaxPath];
+char g_signal_dir[kMaxPath];
+volatile sig_atomic_t g_signal_armed = 0;
+
+constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+void CleanupAndDie(int signal_number) {
+  if (g_signal_armed) {
+    ::unlink(g_signal_file);
+    ::rmdir(g_signal_dir);
+  }
+  // Die by the same signal so callers (make, ninja, shells) see it.
+  ::signal(signal_number, SIG_DFL);
+  ::raise(signal_number);
+}
+
+void InstallSignalHandlers() {
+  struct sigaction action {};
+  action.sa_handler = CleanupAndDie;
+  sigemptyset(&action.sa_mask);
+  for (int signal_number : kCleanupSignals) sigaddset(&action.sa_mask, signal_number);
+  for (int signal_number : kCleanupSignals) ::sigaction(signal_number, &action, nullptr);
+}
+
+// Blocks the cleanup signals for the lifetime of the object.
+class SignalBlocker {
+ public:
+  SignalBlocker() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int signal_number : kCleanupSignals) sigaddset(&set, signal_number);
+    ::sigprocmask(SIG_BLOCK, &set, &previous_);
+  }
+  ~SignalBlocker() { ::sigprocmask(SIG_SETMASK, &previous_, nullptr); }
+
+ private:
+  sigset_t previous_;
+};
+
+std::string SystemError(const std::string& what, const std::string& path) {
+  return what + " '" + path + "': " + std::strerror(errno);
+}
+
+// mkdir -p; on failure names the folder that could not be created.
+bool MakeDirectories(const std::string& dir, std::string* error) {
+  if (dir.empty()) return true;
+  struct stat info {};
+  if (::stat(dir.c_str(), &info) == 0) {
+    if (S_ISDIR(info.st_mode)) return true;
+    errno = ENOTDIR;
+    *error = SystemError("cannot create the output folder", dir);
+    return false;
+  }
+  const size_t slash = dir.find_last_of('/');
+  if (slash != std::string::npos && slash > 0 && !MakeDirectories(dir.substr(0, slash), error)) {
+    return false;
+  }
+  if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) {
+    *error = SystemError("cannot create the output folder", dir);
+    return false;
+  }
+  return true;
+}
+
+bool SyncPath(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+StagedOutput::~StagedOutput() { Discard(); }
+
+bool StagedOutput::Prepare(const std::string& final_path, std::string* error) {
+  final_path_ = final_path;
+  const size_t slash = final_path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : final_path.substr(0, slash);
+  const std::string name = slash == std::string::npos ? final_path : final_path.substr(slash + 1);
+  if (!MakeDirectories(slash == 0 ? "/" : dir, error)) return false;
+
+  std::string pattern = (slash == 0 ? "" : dir) + "/." + name + ".pt2ts-XXXXXX";
+  std::vector<char> buffer(pattern.begin(), pattern.end());
+  buffer.push_back('\0');
+  if (::mkdtemp(buffer.data()) == nullptr) {
+    *error = SystemError("cannot write into the output folder", dir);
+    return false;
+  }
+  staging_dir_ = buffer.data();
+  staging_file_ = staging_dir_ + "/" + name;
+  if (staging_file_.size() >= kMaxPath) {
+    ::rmdir(staging_dir_.c_str());
+    *error = "output path is too long: '" + final_path + "'";
+    return false;
+  }
+  {
+    SignalBlocker blocker;
+    std::memcpy(g_signal_file, staging_file_.c_str(), staging_file_.size() + 1);
+    std::memcpy(g_signal_dir, staging_dir_.c_str(), staging_dir_.size() + 1);
+    g_signal_armed = 1;
+  }
+  InstallSignalHandlers();
+  active_ = true;
+  return true;
+}
+
+bool StagedOutput::Commit(std::string* error) {
+  if (!SyncPath(staging_file_, O_RDONLY)) {
+    *error = SystemError("cannot write the artifact", staging_file_);
+    return false;
+  }
+  SignalBlocker blocker;
+  if (::rename(staging_file_.c_str(), final_path_.c_str()) != 0) {
+    *error = SystemError("cannot move the artifact into place at", final_path_);
+    return false;
+  }
+  ::rmdir(staging_dir_.c_str());
+  g_signal_armed = 0;
+  active_ = false;
+  const size_t slash = final_path_.find_last_of('/');
+  SyncPath(slash == std::string::npos ? "." : final_path_.substr(0, slash + 1), O_RDONLY | O_DIRECTORY);
+  return true;
+}
+
+void StagedOutput::Discard() {
+  if (!active_) return;
+  SignalBlocker blocker;
+  ::unlink(staging_file_.c_str());
+  ::rmdir(staging_dir_.c_str());
+  g_signal_armed = 0;
+  active_ = false;
+}
+
+}  // namespace pt2ts

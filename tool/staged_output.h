@@ -1,0 +1,43 @@
+// Atomic output: the artifact is written into a private folder beside its
+// final path and renamed into place only when complete. A failure, or
+// SIGINT/SIGTERM/SIGHUP at any moment, leaves no partial file and never
+// touches a previous artifact at that path.
+//
+// The staging folder holds a file with the *final* name because torch.jit.save
+// names the zip's top-level folder after the file: a temporary file name would
+// change the bytes (see NOTES.md, "Reproducible artifacts").
+#pragma once
+
+#include <string>
+
+namespace pt2ts {
+
+class StagedOutput {
+ public:
+  StagedOutput() = default;
+  StagedOutput(const StagedOutput&) = delete;
+  StagedOutput& operator=(const StagedOutput&) = delete;
+  // Removes the staged file and folder unless Commit() succeeded.
+  ~StagedOutput();
+
+  // Creates the output's folder if missing and a staging folder inside it,
+  // and installs the signal handlers that clean up. On failure returns false
+  // and sets *error.
+  bool Prepare(const std::string& final_path, std::string* error);
+
+  // Where the artifact must be written.
+  const std::string& staging_path() const { return staging_file_; }
+
+  // Flushes the staged file to disk and renames it over the final path.
+  bool Commit(std::string* error);
+
+ private:
+  void Discard();
+
+  std::string final_path_;
+  std::string staging_dir_;
+  std::string staging_file_;
+  bool active_ = false;
+};
+
+}  // namespace pt2ts
