@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
 #include <set>
 #include <string>
@@ -185,6 +186,10 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
                "Load the weights that match the model; report the rest as a warning");
   app.add_flag("--train", options.train, "Keep training mode (default: model.eval())");
   app.add_flag("-v,--verbose", options.verbose, "Report each step with its time");
+  app.add_option("--depfile", options.depfile_path,
+                 "Also write a Makefile-style depfile listing every Python file the conversion "
+                 "imported from outside the Python installation, and the weights (for build "
+                 "systems)");
 
   try {
     std::vector<std::string> arguments;  // CLI11 wants them in reverse order
@@ -208,10 +213,18 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
 
   for (std::string* value : {&options.module_path, &options.model_name, &options.save_path,
                              &options.state_dict_path, &options.state_key,
-                             &options.python_executable}) {
+                             &options.python_executable, &options.depfile_path}) {
     Unprotect(value);
   }
   for (std::string& path : options.python_paths) Unprotect(&path);
+  // Absolute, so sys.executable stays valid whatever the model does with the
+  // current directory (not resolved: a venv's bin/python is a symlink).
+  if (!options.python_executable.empty() && options.python_executable[0] != '/') {
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof(cwd)) != nullptr) {
+      options.python_executable = std::string(cwd) + "/" + options.python_executable;
+    }
+  }
   if (!FillArgs(UnprotectValues(raw_args), &options) ||
       !FillKwargs(UnprotectValues(raw_kwargs), &options)) {
     result.exit_now = true;

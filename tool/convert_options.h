@@ -24,6 +24,7 @@ struct ConvertOptions {
   bool non_strict = false;
   bool train = false;
   bool verbose = false;
+  std::string depfile_path;  // --depfile; empty: none
 
   // Filled by the front end before the engine runs.
   std::string staging_path;    // where the engine writes the artifact

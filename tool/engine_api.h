@@ -4,6 +4,9 @@
 // C++ types across is safe.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "convert_options.h"
 
 namespace pt2ts {
@@ -11,8 +14,15 @@ namespace pt2ts {
 // Name of the engine's entry point, looked up with dlsym.
 constexpr const char* kEngineConvertSymbol = "pt2ts_engine_convert";
 
+// What a successful conversion reports back to the front end.
+struct ConvertResult {
+  // Absolute paths of every file the conversion read: the user's Python
+  // files (not the Python installation's) and the weights.
+  std::vector<std::string> dependencies;
+};
+
 // Runs the conversion and writes the artifact to options.staging_path.
 // Returns an exit code (exit_codes.h) and has printed its own diagnostics.
-using EngineConvertFunction = int (*)(const ConvertOptions& options);
+using EngineConvertFunction = int (*)(const ConvertOptions& options, ConvertResult* result);
 
 }  // namespace pt2ts

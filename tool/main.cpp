@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli.h"
+#include "depfile.h"
 #include "diagnostics.h"
 #include "engine_loader.h"
 #include "exit_codes.h"
@@ -15,6 +16,13 @@
 
 namespace pt2ts {
 namespace {
+
+std::string AbsolutePath(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char buffer[4096];
+  if (::getcwd(buffer, sizeof(buffer)) == nullptr) return path;
+  return std::string(buffer) + "/" + (path.rfind("./", 0) == 0 ? path.substr(2) : path);
+}
 
 int Run(int argc, char** argv) {
   const double start_time = MonotonicSeconds();
@@ -42,8 +50,17 @@ int Run(int argc, char** argv) {
     PrintError(error);
     return kExitConversionFailed;
   }
-  const int exit_code = convert(options);
+  ConvertResult result;
+  const int exit_code = convert(options, &result);
   if (exit_code != kExitSuccess) return exit_code;
+  // The depfile first: a build must never see a new artifact with stale
+  // dependencies.
+  if (!options.depfile_path.empty() &&
+      !WriteDepfile(options.depfile_path, AbsolutePath(options.save_path), result.dependencies,
+                    &error)) {
+    PrintError(error);
+    return kExitConversionFailed;
+  }
   if (!output.Commit(&error)) {
     PrintError(error);
     return kExitConversionFailed;

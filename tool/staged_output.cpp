@@ -32,12 +32,20 @@ void CleanupAndDie(int signal_number) {
   ::raise(signal_number);
 }
 
+// Leaves ignored signals ignored: under nohup, or as a background job of a
+// non-interactive shell, SIGHUP/SIGINT must not kill the conversion.
 void InstallSignalHandlers() {
   struct sigaction action {};
   action.sa_handler = CleanupAndDie;
   sigemptyset(&action.sa_mask);
   for (int signal_number : kCleanupSignals) sigaddset(&action.sa_mask, signal_number);
-  for (int signal_number : kCleanupSignals) ::sigaction(signal_number, &action, nullptr);
+  for (int signal_number : kCleanupSignals) {
+    struct sigaction previous {};
+    if (::sigaction(signal_number, nullptr, &previous) == 0 && previous.sa_handler == SIG_IGN) {
+      continue;
+    }
+    ::sigaction(signal_number, &action, nullptr);
+  }
 }
 
 // Blocks the cleanup signals for the lifetime of the object.
@@ -59,8 +67,10 @@ std::string SystemError(const std::string& what, const std::string& path) {
   return what + " '" + path + "': " + std::strerror(errno);
 }
 
-// mkdir -p; on failure names the folder that could not be created.
-bool MakeDirectories(const std::string& dir, std::string* error) {
+// mkdir -p; on failure names the folder that could not be created. Appends
+// the folders it created to *created (parents first).
+bool MakeDirectories(const std::string& dir, std::vector<std::string>* created,
+                     std::string* error) {
   if (dir.empty()) return true;
   struct stat info {};
   if (::stat(dir.c_str(), &info) == 0) {
@@ -70,13 +80,16 @@ bool MakeDirectories(const std::string& dir, std::string* error) {
     return false;
   }
   const size_t slash = dir.find_last_of('/');
-  if (slash != std::string::npos && slash > 0 && !MakeDirectories(dir.substr(0, slash), error)) {
+  if (slash != std::string::npos && slash > 0 &&
+      !MakeDirectories(dir.substr(0, slash), created, error)) {
     return false;
   }
-  if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) {
+  if (::mkdir(dir.c_str(), 0777) != 0) {
+    if (errno == EEXIST) return true;
     *error = SystemError("cannot create the output folder", dir);
     return false;
   }
+  created->push_back(dir);
   return true;
 }
 
@@ -97,28 +110,31 @@ bool StagedOutput::Prepare(const std::string& final_path, std::string* error) {
   const size_t slash = final_path.find_last_of('/');
   const std::string dir = slash == std::string::npos ? "." : final_path.substr(0, slash);
   const std::string name = slash == std::string::npos ? final_path : final_path.substr(slash + 1);
-  if (!MakeDirectories(slash == 0 ? "/" : dir, error)) return false;
-
-  std::string pattern = (slash == 0 ? "" : dir) + "/." + name + ".pt2ts-XXXXXX";
-  std::vector<char> buffer(pattern.begin(), pattern.end());
+  if (!MakeDirectories(slash == 0 ? "/" : dir, &created_dirs_, error)) {
+    RemoveCreatedDirectories();
+    return false;
+  }
+  const std::string staging_dir = (slash == 0 ? "" : dir) + "/." + name + ".pt2ts-XXXXXX";
+  if (staging_dir.size() + name.size() + 1 >= kMaxPath) {
+    RemoveCreatedDirectories();
+    *error = "output path is too long: '" + final_path + "'";
+    return false;
+  }
+  // Signals wait until the handler knows what to remove: none may leave the
+  // staging folder behind.
+  SignalBlocker blocker;
+  std::vector<char> buffer(staging_dir.begin(), staging_dir.end());
   buffer.push_back('\0');
   if (::mkdtemp(buffer.data()) == nullptr) {
     *error = SystemError("cannot write into the output folder", dir);
+    RemoveCreatedDirectories();
     return false;
   }
   staging_dir_ = buffer.data();
   staging_file_ = staging_dir_ + "/" + name;
-  if (staging_file_.size() >= kMaxPath) {
-    ::rmdir(staging_dir_.c_str());
-    *error = "output path is too long: '" + final_path + "'";
-    return false;
-  }
-  {
-    SignalBlocker blocker;
-    std::memcpy(g_signal_file, staging_file_.c_str(), staging_file_.size() + 1);
-    std::memcpy(g_signal_dir, staging_dir_.c_str(), staging_dir_.size() + 1);
-    g_signal_armed = 1;
-  }
+  std::memcpy(g_signal_file, staging_file_.c_str(), staging_file_.size() + 1);
+  std::memcpy(g_signal_dir, staging_dir_.c_str(), staging_dir_.size() + 1);
+  g_signal_armed = 1;
   InstallSignalHandlers();
   active_ = true;
   return true;
@@ -137,6 +153,7 @@ bool StagedOutput::Commit(std::string* error) {
   ::rmdir(staging_dir_.c_str());
   g_signal_armed = 0;
   active_ = false;
+  created_dirs_.clear();
   const size_t slash = final_path_.find_last_of('/');
   SyncPath(slash == std::string::npos ? "." : final_path_.substr(0, slash + 1), O_RDONLY | O_DIRECTORY);
   return true;
@@ -149,6 +166,15 @@ void StagedOutput::Discard() {
   ::rmdir(staging_dir_.c_str());
   g_signal_armed = 0;
   active_ = false;
+  RemoveCreatedDirectories();
+}
+
+void StagedOutput::RemoveCreatedDirectories() {
+  // Deepest first; rmdir only removes folders that are still empty.
+  for (auto dir = created_dirs_.rbegin(); dir != created_dirs_.rend(); ++dir) {
+    ::rmdir(dir->c_str());
+  }
+  created_dirs_.clear();
 }
 
 }  // namespace pt2ts

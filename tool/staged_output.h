@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace pt2ts {
 
@@ -20,7 +21,8 @@ class StagedOutput {
   // Removes the staged file and folder unless Commit() succeeded.
   ~StagedOutput();
 
-  // Creates the output's folder if missing and a staging folder inside it,
+  // Creates the output's folder if missing (removed again on failure) and a
+  // staging folder inside it,
   // and installs the signal handlers that clean up. On failure returns false
   // and sets *error.
   bool Prepare(const std::string& final_path, std::string* error);
@@ -33,10 +35,12 @@ class StagedOutput {
 
  private:
   void Discard();
+  void RemoveCreatedDirectories();
 
   std::string final_path_;
   std::string staging_dir_;
   std::string staging_file_;
+  std::vector<std::string> created_dirs_;  // removed again if nothing is committed
   bool active_ = false;
 };
 

@@ -64,12 +64,18 @@ py::dict OptionsToPython(const ConvertOptions& options, const std::string& pytho
   return result;
 }
 
-int RunDriver(const ConvertOptions& options, const std::string& python_executable) {
+int RunDriver(const ConvertOptions& options, const std::string& python_executable,
+              ConvertResult* result) {
   // Python errors are caught and formatted inside the interpreter's lifetime:
   // formatting them later deadlocks (NOTES.md).
   try {
     py::module_ driver = LoadEmbeddedPackage();
-    return driver.attr("main")(OptionsToPython(options, python_executable)).cast<int>();
+    const int exit_code =
+        driver.attr("main")(OptionsToPython(options, python_executable)).cast<int>();
+    if (exit_code == kExitSuccess) {
+      result->dependencies = driver.attr("dependencies").cast<std::vector<std::string>>();
+    }
+    return exit_code;
   } catch (py::error_already_set& e) {
     PrintError(std::string("internal error in pt2ts, please report it: ") + e.what());
   } catch (const std::exception& e) {
@@ -82,7 +88,7 @@ int RunDriver(const ConvertOptions& options, const std::string& python_executabl
 }  // namespace pt2ts
 
 extern "C" __attribute__((visibility("default"))) int pt2ts_engine_convert(
-    const pt2ts::ConvertOptions& options) {
+    const pt2ts::ConvertOptions& options, pt2ts::ConvertResult* result) {
   const std::string python_executable = options.python_executable.empty()
                                             ? pt2ts::BuiltInPythonExecutable()
                                             : options.python_executable;
@@ -91,7 +97,7 @@ extern "C" __attribute__((visibility("default"))) int pt2ts_engine_convert(
     pt2ts::PrintError(error);
     return pt2ts::kExitConversionFailed;
   }
-  int exit_code = pt2ts::RunDriver(options, python_executable);
+  int exit_code = pt2ts::RunDriver(options, python_executable, result);
   {
     py::gil_scoped_acquire gil;
     PyRun_SimpleString("import sys\nfor s in (sys.stdout, sys.stderr):\n    s.flush()\n");

@@ -6,7 +6,7 @@ import random
 import re
 import sys
 
-from _pt2ts import module_loader, reporting, state_dict, weights
+from _pt2ts import dependency_files, module_loader, reporting, state_dict, weights
 from _pt2ts.errors import ConversionError
 
 
@@ -76,7 +76,12 @@ def convert(options):
     reporting.step("scripted %s (%s mode)" % (model_name, "training" if options["train"] else "eval"))
     _save(torch, scripted, options["staging_path"], options["save_path"])
     reporting.step("saved %s" % options["save_path"])
+    dependencies[:] = dependency_files.collect(extra=[weights_path] if weights_path else [])
     return 0
+
+
+# Filled on success: absolute paths of the files the conversion read.
+dependencies = []
 
 
 def main(options):

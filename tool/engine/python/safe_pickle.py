@@ -7,6 +7,7 @@ training checkpoints (loss, learning rate, optimizer state) would not load;
 this allow-list accepts them. Anything else raises ForbiddenGlobal *before*
 it is imported or called, so a malicious file never runs."""
 
+import _compat_pickle
 import pickle
 
 # (module, name) pairs a weights file may reference. Each one only rebuilds
@@ -57,11 +58,21 @@ def _is_torch_constant(module, name):
     return isinstance(value, (torch.dtype, torch.layout, torch.memory_format))
 
 
+def _python3_name(module, name):
+    """torch.save writes protocol 2, which names globals the Python 2 way
+    (__builtin__.set); pickle maps them when loading, so the check must too."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[(module, name)]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
 class Unpickler(pickle.Unpickler):
     def find_class(self, module, name):
-        if (module, name) in _ALLOWED_GLOBALS or _is_torch_constant(module, name):
+        checked_module, checked_name = _python3_name(module, name)
+        if ((checked_module, checked_name) in _ALLOWED_GLOBALS
+                or _is_torch_constant(checked_module, checked_name)):
             return super().find_class(module, name)
-        raise ForbiddenGlobal(module, name)
+        raise ForbiddenGlobal(checked_module, checked_name)
 
 
 def load(file, **kwargs):

@@ -107,8 +107,8 @@ def _listing(title, entries):
     return "  %s (%d): %s%s\n" % (title, len(entries), shown, more)
 
 
-def _count(number, singular):
-    return "%d %s%s" % (number, singular, "" if number == 1 else "s")
+def _count(number, singular, plural):
+    return "%d %s" % (number, singular if number == 1 else plural)
 
 
 def load_into(model, state_dict, strict, path, model_name):
@@ -130,9 +130,9 @@ def load_into(model, state_dict, strict, path, model_name):
     if not (missing or unexpected or shapes):
         return
     summary = ", ".join(s for s in (
-        _count(len(missing), "missing key") if missing else "",
-        _count(len(unexpected), "unexpected key") if unexpected else "",
-        _count(len(shapes), "shape mismatch") if shapes else "") if s)
+        _count(len(missing), "missing key", "missing keys") if missing else "",
+        _count(len(unexpected), "unexpected key", "unexpected keys") if unexpected else "",
+        _count(len(shapes), "shape mismatch", "shape mismatches") if shapes else "") if s)
     details = (_listing("missing keys (in the model, not in the weights)", missing)
                + _listing("unexpected keys (in the weights, not in the model)", unexpected)
                + _listing("shape mismatches", shapes))

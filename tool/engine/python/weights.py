@@ -1,6 +1,9 @@
 """Reads a weights file (always onto the CPU), safely unless trusted."""
 
+import collections
 import inspect
+import io
+import pickle
 import zipfile
 
 from _pt2ts import reporting, safe_pickle
@@ -17,6 +20,43 @@ def _is_torchscript_archive(path):
         return False
 
 
+def _load_options(torch, weights_only):
+    options = {"map_location": "cpu"}  # a checkpoint saved on a GPU converts anywhere
+    if "weights_only" in inspect.signature(torch.load).parameters:
+        options["weights_only"] = weights_only  # torch 2.6 defaults to True
+    return options
+
+
+def _honours_pickle_module(torch):
+    """Whether torch.load uses the pickle_module it is given. torch 1.13
+    silently replaces it with plain pickle unless weights_only=True; a probe
+    that references a forbidden global tells, whatever the version."""
+    probe = io.BytesIO(pickle.dumps(collections.Counter))
+    try:
+        torch.load(probe, pickle_module=safe_pickle, **_load_options(torch, weights_only=False))
+    except safe_pickle.ForbiddenGlobal:
+        return True
+    except Exception:  # noqa: B902 - plain pickle read the probe and torch rejected it
+        return False
+    return False
+
+
+def _safe_load(torch, path):
+    """torch.load with safe_pickle deciding what may be imported."""
+    if _honours_pickle_module(torch):
+        return torch.load(path, pickle_module=safe_pickle,
+                          **_load_options(torch, weights_only=False))
+    # torch 1.13: its weights_only path takes the unpickler from a module
+    # global; run that path with ours in its place (its own refuses floats).
+    serialization = torch.serialization
+    original = serialization._weights_only_unpickler
+    serialization._weights_only_unpickler = safe_pickle
+    try:
+        return torch.load(path, **_load_options(torch, weights_only=True))
+    finally:
+        serialization._weights_only_unpickler = original
+
+
 def load_weights(path, trust):
     import torch
 
@@ -24,13 +64,10 @@ def load_weights(path, trust):
         raise ConversionError(
             "weights file '%s' is a TorchScript archive (an already converted model), not weights; "
             "pass the file written by torch.save(model.state_dict(), ...)" % path)
-    options = {"map_location": "cpu"}  # a checkpoint saved on a GPU converts anywhere
-    if "weights_only" in inspect.signature(torch.load).parameters:
-        options["weights_only"] = False  # our own allow-list decides (torch 2.x)
-    if not trust:
-        options["pickle_module"] = safe_pickle
     try:
-        return torch.load(path, **options)
+        if trust:
+            return torch.load(path, **_load_options(torch, weights_only=False))
+        return _safe_load(torch, path)
     except safe_pickle.ForbiddenGlobal as exc:
         raise ConversionError(
             "refusing to load weights file '%s': unpickling it would import and run '%s'. "
@@ -48,4 +85,11 @@ def load_weights(path, trust):
     except Exception as exc:  # noqa: B902 - corrupt files raise many different types
         raise ConversionError(
             "cannot read weights file '%s': not a readable PyTorch checkpoint (%s)"
-            % (path, reporting.describe(exc))) from None
+            % (path, _without_torch_advice(reporting.describe(exc)))) from None
+
+
+def _without_torch_advice(text):
+    # torch's weights_only path prefixes errors with advice to disable it,
+    # which is wrong here: pt2ts's own loader decides what is safe.
+    marker = "WeightsUnpickler error: "
+    return text.split(marker, 1)[1] if marker in text else text

@@ -1,0 +1,147 @@
+# pt2ts_add_torchscript(): TorchScript files as ordinary build outputs.
+#
+# Included by Pt2tsConfig.cmake (find_package(Pt2ts)) and by pt2ts's own
+# CMakeLists.txt (add_subdirectory / FetchContent); both provide the
+# executable target Pt2ts::pt2ts.
+
+include_guard(GLOBAL)
+
+# Functions record the policies in effect where they are defined. CMP0116 NEW
+# makes Ninja read the depfile's paths correctly; with it OLD, Ninja would
+# reconvert on every build (see NOTES.md).
+cmake_policy(PUSH)
+cmake_policy(SET CMP0116 NEW)
+
+#[=======================================================================[
+pt2ts_add_torchscript(<name>
+  MODULE <file.py | package-folder | dotted.module>
+  MODEL <ClassOrFactory>
+  [WEIGHTS <file>] [STATE_KEY <key>]
+  [ARGS <value>...] [KWARGS <key> <value>...]
+  [OUTPUT <file.pt>]
+  [PYTHONPATH <dir>...] [DEPENDS <file>...]
+  [OPTIONS <more pt2ts flags>...])
+
+Adds a custom target <name>, built by default, that converts the model with
+pt2ts into a TorchScript file. Relative paths are taken from the current
+source folder. The output defaults to <current binary dir>/<name>.pt, or
+<current binary dir>/<config>/<name>.pt with multi-config generators; it is
+readable as $<TARGET_PROPERTY:<name>,PT2TS_OUTPUT>.
+
+The model is reconverted exactly when something it was made from changes:
+every Python file the conversion imported from outside the Python
+installation (recorded by pt2ts in a depfile), the weights, the DEPENDS
+files, the pt2ts tool, or the arguments of this call. Files the model reads at
+run time, or modules it imports dynamically later, are invisible to the
+depfile: list them in DEPENDS.
+#]=======================================================================]
+function(pt2ts_add_torchscript name)
+  set(CMAKE_MESSAGE_CONTEXT "pt2ts_add_torchscript(${name})")
+  cmake_parse_arguments(PARSE_ARGV 1 arg
+    ""
+    "MODULE;MODEL;WEIGHTS;STATE_KEY;OUTPUT"
+    "ARGS;KWARGS;PYTHONPATH;DEPENDS;OPTIONS")
+
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  foreach(keyword IN ITEMS MODULE MODEL)
+    if(NOT arg_${keyword})
+      message(FATAL_ERROR "${keyword} is required")
+    endif()
+  endforeach()
+  if(TARGET "${name}")
+    message(FATAL_ERROR "a target named '${name}' already exists")
+  endif()
+  list(LENGTH arg_KWARGS kwargs_count)
+  math(EXPR kwargs_odd "${kwargs_count} % 2")
+  if(kwargs_odd)
+    message(FATAL_ERROR "KWARGS takes <key> <value> pairs, got ${kwargs_count} values: ${arg_KWARGS}")
+  endif()
+
+  # MODULE: a file or folder (resolved like the other paths) or a dotted name.
+  set(module "${arg_MODULE}")
+  set(module_file "")
+  if(module MATCHES "(\\.py$|/)" OR EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/${module}")
+    get_filename_component(module "${module}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    if(NOT EXISTS "${module}")
+      message(FATAL_ERROR "MODULE file '${arg_MODULE}' does not exist (looked for ${module})")
+    endif()
+    if(NOT IS_DIRECTORY "${module}")
+      set(module_file "${module}")
+    endif()
+  elseif(NOT module MATCHES "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$")
+    message(FATAL_ERROR "MODULE '${module}' is neither an existing file nor a dotted module name")
+  endif()
+
+  set(command_args "${module}" "${arg_MODEL}")
+  set(file_dependencies ${module_file})
+
+  if(DEFINED arg_WEIGHTS)
+    get_filename_component(weights "${arg_WEIGHTS}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    if(NOT EXISTS "${weights}" OR IS_DIRECTORY "${weights}")
+      message(FATAL_ERROR "WEIGHTS file '${arg_WEIGHTS}' does not exist (looked for ${weights})")
+    endif()
+    list(APPEND command_args --state_dict "${weights}")
+    list(APPEND file_dependencies "${weights}")
+  endif()
+  if(DEFINED arg_STATE_KEY)
+    list(APPEND command_args --state_key "${arg_STATE_KEY}")
+  endif()
+  foreach(dir IN LISTS arg_PYTHONPATH)
+    get_filename_component(dir "${dir}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    list(APPEND command_args --pythonpath "${dir}")
+  endforeach()
+  foreach(dependency IN LISTS arg_DEPENDS)
+    get_filename_component(dependency "${dependency}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    list(APPEND file_dependencies "${dependency}")
+  endforeach()
+  if(arg_ARGS)
+    list(APPEND command_args --args ${arg_ARGS})
+  endif()
+  if(arg_KWARGS)
+    list(APPEND command_args --kwargs ${arg_KWARGS})
+  endif()
+  list(APPEND command_args ${arg_OPTIONS})
+
+  # Per-configuration outputs under multi-config generators: one shared file
+  # would be reconverted at every configuration switch.
+  get_property(multi_config GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
+  set(state_dir "${CMAKE_CURRENT_BINARY_DIR}/pt2ts")
+  if(DEFINED arg_OUTPUT)
+    get_filename_component(output "${arg_OUTPUT}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+  elseif(multi_config)
+    set(output "${CMAKE_CURRENT_BINARY_DIR}/$<CONFIG>/${name}.pt")
+  else()
+    set(output "${CMAKE_CURRENT_BINARY_DIR}/${name}.pt")
+  endif()
+  if(multi_config)
+    set(depfile "${state_dir}/$<CONFIG>/${name}.d")
+  else()
+    set(depfile "${state_dir}/${name}.d")
+  endif()
+
+  get_property(known_outputs GLOBAL PROPERTY PT2TS_OUTPUTS)
+  if("${output}" IN_LIST known_outputs)
+    message(FATAL_ERROR "another pt2ts_add_torchscript() call already writes ${output}; "
+                        "give this one a different name or OUTPUT")
+  endif()
+  set_property(GLOBAL APPEND PROPERTY PT2TS_OUTPUTS "${output}")
+
+  # Make does not rerun a rule whose command changed; a settings file that
+  # changes with the arguments makes both generators reconvert.
+  string(REPLACE ";" "\n" settings "${command_args}")
+  file(CONFIGURE OUTPUT "${state_dir}/${name}.settings" CONTENT "${settings}\n" @ONLY)
+
+  add_custom_command(
+    OUTPUT "${output}"
+    COMMAND Pt2ts::pt2ts ${command_args} --save_path "${output}" --depfile "${depfile}"
+    DEPENDS Pt2ts::pt2ts "${state_dir}/${name}.settings" ${file_dependencies}
+    DEPFILE "${depfile}"
+    COMMENT "Converting ${arg_MODEL} to TorchScript (${name})"
+    VERBATIM)
+  add_custom_target("${name}" ALL DEPENDS "${output}")
+  set_target_properties("${name}" PROPERTIES PT2TS_OUTPUT "${output}")
+endfunction()
+
+cmake_policy(POP)

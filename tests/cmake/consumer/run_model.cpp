@@ -1,0 +1,16 @@
+// Loads the converted model with LibTorch, runs it on a fixed input and
+// prints every output value, for the test to compare with eager PyTorch.
+#include <torch/script.h>
+
+#include <cstdio>
+
+int main() {
+  torch::jit::script::Module model = torch::jit::load(CNN_PATH);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor input = torch::linspace(-1, 1, 2 * 3 * 8 * 8).reshape({2, 3, 8, 8});
+  const torch::Tensor output = model.forward({input}).toTensor().contiguous();
+  const float* values = output.data_ptr<float>();
+  std::printf("%s\n", CNN_PATH);
+  for (int64_t i = 0; i < output.numel(); ++i) std::printf("%.8g\n", values[i]);
+  return 0;
+}

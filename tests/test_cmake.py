@@ -1,0 +1,298 @@
+"""find_package(Pt2ts) and pt2ts_add_torchscript() in real downstream builds:
+fresh builds, no-op rebuilds, exact reconversion after edits, failures that
+stay failures, misuse caught at configure time, installed (and moved) and
+subdirectory modes, for Ninja, Unix Makefiles and Ninja Multi-Config."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import torch
+
+from pt2ts_testing import FIXTURES, import_file
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.path.dirname(HERE)
+INSTALL_PREFIX = os.environ.get("PT2TS_INSTALL_PREFIX", "")
+CMAKE = os.environ.get("CMAKE_COMMAND", "cmake")
+
+
+def run(*command, cwd=None, check=True):
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900)
+    if check and result.returncode != 0:
+        raise AssertionError("%s failed:\n%s\n%s" % (" ".join(command), result.stdout, result.stderr))
+    return result
+
+
+def make_project(folder):
+    """Copies the consumer project and its Python models into folder and
+    writes the weights file it uses."""
+    shutil.copytree(os.path.join(HERE, "cmake", "consumer"), folder)
+    models = os.path.join(folder, "models")
+    os.mkdir(models)
+    for name in ("net.py", "blocks.py", "activations.py"):
+        shutil.copy(os.path.join(FIXTURES, "models", "multi", name), models)
+    shutil.copy(os.path.join(FIXTURES, "models", "single", "mlp.py"), models)
+    write_weights(folder, seed=1)
+
+
+def write_weights(folder, seed):
+    net = import_file(os.path.join(folder, "models", "net.py"), "weights_net_%d" % seed)
+    torch.manual_seed(seed)
+    model = net.SmallCNN(depth=1, channels=4)
+    torch.save(model.state_dict(), os.path.join(folder, "cnn_weights.pt"))
+
+
+def read_bytes(path):
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def stamp(path):
+    """Identity of a file version: a reconversion renames a new file in."""
+    info = os.stat(path)
+    return (info.st_ino, info.st_mtime_ns)
+
+
+def wait_for_new_timestamp():
+    # Build tools compare modification times: make the next edit visibly newer.
+    time.sleep(1.1)
+
+
+def edit(path, old, new):
+    with open(path) as file:
+        text = file.read()
+    if old not in text:
+        raise AssertionError("%r not in %s" % (old, path))
+    with open(path, "w") as file:
+        file.write(text.replace(old, new))
+
+
+@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+class IncrementalBuildMixin:
+    """The behaviour every generator must show, run as one ordered story."""
+
+    generator = None
+    config = None  # the configuration built under multi-config generators
+
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory(prefix="pt2ts-cmake-")
+        self.project = os.path.join(self._tmp.name, "project with space")
+        self.build_dir = os.path.join(self._tmp.name, "build")
+        make_project(self.project)
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def configure(self, *extra, check=True):
+        return run(CMAKE, "-S", self.project, "-B", self.build_dir, "-G", self.generator,
+                   "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX, *extra, check=check)
+
+    def build(self, *extra, check=True, config=None):
+        config = config or self.config
+        command = [CMAKE, "--build", self.build_dir] + (["--config", config] if config else [])
+        return run(*command, *extra, check=check)
+
+    def artifact(self, name, config=None):
+        config = config or self.config
+        parts = [self.build_dir] + ([config] if config else []) + [name + ".pt"]
+        return os.path.join(*parts)
+
+    def converted(self, log):
+        return sorted(set(re.findall(r"Converting \w+ to TorchScript \((\w+)\)", log)))
+
+    def assert_build_converts(self, expected, config=None):
+        before = {n: stamp(self.artifact(n, config)) for n in ("cnn", "mlp")
+                  if os.path.exists(self.artifact(n, config))}
+        log = self.build(config=config).stdout
+        self.assertEqual(self.converted(log), sorted(expected), log)
+        for name in ("cnn", "mlp"):
+            changed = before.get(name) != stamp(self.artifact(name, config))
+            self.assertEqual(changed, name in expected, "%s: %s" % (name, log))
+
+    def eager_cnn(self):
+        net = import_file(os.path.join(self.project, "models", "net.py"), "eager_net_%d" % id(self))
+        model = net.SmallCNN(depth=1, channels=4)
+        model.load_state_dict(torch.load(os.path.join(self.project, "cnn_weights.pt")))
+        return model.eval()
+
+    def assert_artifact_matches_eager(self, config=None):
+        loaded = torch.jit.load(self.artifact("cnn", config))
+        x = torch.randn(2, 3, 8, 8)
+        torch.testing.assert_close(loaded(x), self.eager_cnn()(x))
+
+    def test_incremental_behaviour(self):
+        models = os.path.join(self.project, "models")
+        self.configure()
+        # 1. A fresh build produces both models, matching the eager ones.
+        self.assert_build_converts(["cnn", "mlp"])
+        self.assert_artifact_matches_eager()
+        # 2. A second build converts nothing.
+        self.assert_build_converts([])
+        # 3. Touching or editing the model file, a module it imports
+        #    transitively, or the weights reconverts that model only.
+        for touched in ("net.py", "blocks.py", "activations.py"):
+            wait_for_new_timestamp()
+            os.utime(os.path.join(models, touched))
+            self.assert_build_converts(["cnn"])
+        wait_for_new_timestamp()
+        edit(os.path.join(models, "activations.py"), "torch.sigmoid(x)", "torch.sigmoid(x * 1.0)")
+        self.assert_build_converts(["cnn"])
+        wait_for_new_timestamp()
+        write_weights(self.project, seed=2)
+        self.assert_build_converts(["cnn"])
+        self.assert_artifact_matches_eager()
+        wait_for_new_timestamp()
+        os.utime(os.path.join(models, "mlp.py"))
+        self.assert_build_converts(["mlp"])
+        # 4. Changing ARGS or KWARGS in CMakeLists.txt reconverts that model.
+        cmakelists = os.path.join(self.project, "CMakeLists.txt")
+        wait_for_new_timestamp()
+        edit(cmakelists, "ARGS 4 8)", "ARGS 4 16)")
+        self.assert_build_converts(["mlp"])
+        self.assertEqual(torch.jit.load(self.artifact("mlp")).fc1.weight.shape, (16, 4))
+        wait_for_new_timestamp()
+        edit(cmakelists, "KWARGS depth 1 channels 4)", "KWARGS depth 1 channels 4 num_classes 5)")
+        self.assert_build_converts(["cnn"])
+        self.assert_build_converts([])
+        # 5. A failing conversion fails the build with pt2ts's message, keeps
+        #    failing until fixed, and keeps the previous artifact meanwhile.
+        previous = read_bytes(self.artifact("cnn"))
+        wait_for_new_timestamp()
+        edit(os.path.join(models, "blocks.py"), "class ResidualBlock", "class ResidualBlock(:")
+        for _ in range(2):
+            result = self.build(check=False)
+            self.assertNotEqual(result.returncode, 0)
+            self.assertIn("pt2ts: error: syntax error in", result.stdout + result.stderr)
+            self.assertEqual(read_bytes(self.artifact("cnn")), previous)
+        wait_for_new_timestamp()
+        edit(os.path.join(models, "blocks.py"), "class ResidualBlock(:", "class ResidualBlock")
+        self.assert_build_converts(["cnn"])
+        self.assert_artifact_matches_eager()
+        # Changing the tool reconverts everything.
+        wait_for_new_timestamp()
+        os.utime(os.path.join(INSTALL_PREFIX, "bin", "pt2ts"))
+        self.assert_build_converts(["cnn", "mlp"])
+
+
+class NinjaTest(IncrementalBuildMixin, unittest.TestCase):
+    generator = "Ninja"
+
+    def test_renamed_dependency(self):
+        """Ninja forgets a deleted import: renaming a module does not make
+        every later build reconvert."""
+        self.configure()
+        self.build()
+        models = os.path.join(self.project, "models")
+        os.rename(os.path.join(models, "activations.py"), os.path.join(models, "acts.py"))
+        edit(os.path.join(models, "blocks.py"), "from activations import", "from acts import")
+        self.assert_build_converts(["cnn"])
+        self.assert_build_converts([])
+
+
+class MakefilesTest(IncrementalBuildMixin, unittest.TestCase):
+    generator = "Unix Makefiles"
+
+
+class NinjaMultiConfigTest(IncrementalBuildMixin, unittest.TestCase):
+    generator = "Ninja Multi-Config"
+    config = "Debug"
+
+    def test_configurations_are_separate(self):
+        """Each configuration has its own artifact; building one does not
+        touch the other, and switching back and forth converts nothing."""
+        self.configure("-DCMAKE_CONFIGURATION_TYPES=Debug;Release")
+        self.assert_build_converts(["cnn", "mlp"], config="Debug")
+        self.assert_build_converts(["cnn", "mlp"], config="Release")
+        self.assert_build_converts([], config="Debug")
+        self.assert_build_converts([], config="Release")
+        self.assert_artifact_matches_eager(config="Release")
+
+
+@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+class LibTorchConsumerTest(unittest.TestCase):
+    """The artifact built by the function loads in a C++ LibTorch program
+    that receives its path from $<TARGET_PROPERTY:cnn,PT2TS_OUTPUT>."""
+
+    def test_cpp_program_matches_eager(self):
+        with tempfile.TemporaryDirectory(prefix="pt2ts-cmake-") as tmp:
+            project, build = os.path.join(tmp, "project"), os.path.join(tmp, "build")
+            make_project(project)
+            # A moved install tree must still work (relocatable package).
+            moved = os.path.join(tmp, "moved prefix")
+            shutil.copytree(INSTALL_PREFIX, moved, symlinks=True)
+            run(CMAKE, "-S", project, "-B", build, "-G", "Ninja", "-DWITH_LIBTORCH_CHECK=ON",
+                "-DCMAKE_PREFIX_PATH=" + moved)
+            run(CMAKE, "--build", build)
+            lines = run(os.path.join(build, "run_model")).stdout.split()
+            self.assertEqual(lines[0], os.path.join(build, "cnn.pt"))
+            cpp = torch.tensor([float(v) for v in lines[1:]])
+            net = import_file(os.path.join(project, "models", "net.py"), "eager_cpp_net")
+            model = net.SmallCNN(depth=1, channels=4)
+            model.load_state_dict(torch.load(os.path.join(project, "cnn_weights.pt")))
+            x = torch.linspace(-1, 1, 2 * 3 * 8 * 8).reshape(2, 3, 8, 8)
+            torch.testing.assert_close(cpp, model.eval()(x).flatten(), rtol=1e-5, atol=1e-6)
+
+
+class SubdirectoryModeTest(unittest.TestCase):
+    """add_subdirectory(pt2ts) builds the tool inside the consumer's build and
+    the same function works through the Pt2ts::pt2ts alias."""
+
+    def test_fresh_build_and_reconversion(self):
+        with tempfile.TemporaryDirectory(prefix="pt2ts-cmake-") as tmp:
+            project, build = os.path.join(tmp, "project"), os.path.join(tmp, "build")
+            make_project(project)
+            run(CMAKE, "-S", project, "-B", build, "-G", "Ninja", "-DPT2TS_SOURCE_DIR=" + SOURCE_DIR)
+            log = run(CMAKE, "--build", build).stdout
+            self.assertIn("Converting SmallCNN to TorchScript (cnn)", log)
+            self.assertTrue(os.path.isfile(os.path.join(build, "mlp.pt")))
+            self.assertNotIn("Converting", run(CMAKE, "--build", build).stdout)
+            wait_for_new_timestamp()
+            os.utime(os.path.join(project, "models", "blocks.py"))
+            log = run(CMAKE, "--build", build).stdout
+            self.assertIn("(cnn)", log)
+            self.assertNotIn("(mlp)", log)
+
+
+@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+class MisuseTest(unittest.TestCase):
+    """Mistakes in pt2ts_add_torchscript() calls fail at configure time with
+    a message naming the problem."""
+
+    CASES = [
+        ("pt2ts_add_torchscript(m MODEL Net)", "MODULE is required"),
+        ("pt2ts_add_torchscript(m MODULE model.py)", "MODEL is required"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net KWARGS a 1 b)",
+         "KWARGS takes <key> <value> pairs"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net FROBNICATE 1)",
+         "unknown arguments: FROBNICATE"),
+        ("pt2ts_add_torchscript(m MODULE missing.py MODEL Net)",
+         "MODULE file 'missing.py' does not exist"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net WEIGHTS nope.pt)",
+         "WEIGHTS file 'nope.pt' does not exist"),
+        ("pt2ts_add_torchscript(a MODULE model.py MODEL Net OUTPUT same.pt)\n"
+         "pt2ts_add_torchscript(b MODULE model.py MODEL Net OUTPUT same.pt)",
+         "already writes"),
+    ]
+
+    def test_each_mistake(self):
+        for call, message in self.CASES:
+            with self.subTest(call=call), tempfile.TemporaryDirectory() as tmp:
+                with open(os.path.join(tmp, "model.py"), "w") as model:
+                    model.write("import torch\n")
+                with open(os.path.join(tmp, "CMakeLists.txt"), "w") as cmakelists:
+                    cmakelists.write("cmake_minimum_required(VERSION 3.18)\nproject(misuse NONE)\n"
+                                     "find_package(Pt2ts REQUIRED)\n%s\n" % call)
+                result = run(CMAKE, "-S", tmp, "-B", os.path.join(tmp, "build"),
+                             "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX, check=False)
+                self.assertNotEqual(result.returncode, 0)
+                self.assertIn(message, re.sub(r"\s+", " ", result.stderr))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,467 @@
+"""End-to-end tests of what pt2ts writes and reports: reproducible artifacts,
+the output folder, atomic replacement on failure and on SIGINT/SIGTERM/SIGHUP,
+quiet and verbose stderr, Python warnings, eval vs training mode, artifacts
+that load in a fresh process, and output paths that cannot be written."""
+
+import glob
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import textwrap
+import time
+import unittest
+import warnings
+
+import torch
+
+from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, PT2TS, Pt2tsTestCase,
+                           fixture, import_file, run_pt2ts)
+
+MLP = fixture("output", "mlp.py")
+SLOW = fixture("output", "slow.py")
+WARNS = fixture("output", "warns.py")
+TRAIN_EVAL = fixture("output", "train_eval.py")
+BROKEN = fixture("output", "broken.py")
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def staging_folders(folder, name):
+    """The staging folders pt2ts creates beside the output: .NAME.pt2ts-XXXXXX."""
+    return glob.glob(os.path.join(glob.escape(folder), "." + glob.escape(name) + ".pt2ts-*"))
+
+
+def wait_for(predicate, timeout, what, process=None):
+    """Polls predicate() until it is true; fails after timeout seconds or when
+    process exits first."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if process is not None and process.poll() is not None:
+            out, err = process.communicate()
+            raise AssertionError("pt2ts exited with %s before %s:\n%s%s"
+                                 % (process.returncode, what, out, err))
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %s s waiting for %s" % (timeout, what))
+        time.sleep(0.01)
+
+
+def build_eager(path, class_name, *args, seed=1, **kwargs):
+    """Builds the eager model from a fixture file with a known seed."""
+    module = import_file(path)
+    torch.manual_seed(seed)
+    return getattr(module, class_name)(*args, **kwargs)
+
+
+def save_weights(model, path):
+    torch.save(model.state_dict(), path)
+    return path
+
+
+class PreviousArtifactMixin:
+    """Makes one real artifact per test class, copied to an output path by
+    put_previous() to play the part of a previous good build."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._class_tmp = tempfile.TemporaryDirectory(prefix="pt2ts-test-class-")
+        cls.previous_artifact = os.path.join(cls._class_tmp.name, "previous.pt")
+        result = run_pt2ts(MLP, "MLP", "-s", cls.previous_artifact, "--kwargs", "hidden", 5)
+        if result.returncode != 0:
+            cls._class_tmp.cleanup()
+            raise AssertionError("cannot build the previous artifact:\n" + result.stderr)
+        cls.previous_bytes = read_bytes(cls.previous_artifact)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._class_tmp.cleanup()
+        super().tearDownClass()
+
+    def put_previous(self, path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        shutil.copyfile(self.previous_artifact, path)
+
+    def assert_previous_intact(self, path):
+        self.assertTrue(os.path.isfile(path), "the previous artifact is gone: " + path)
+        self.assertEqual(read_bytes(path), self.previous_bytes,
+                         "the previous artifact was modified: " + path)
+
+
+class ReproducibilityTest(Pt2tsTestCase):
+    """The same inputs give byte-identical artifacts."""
+
+    def check_reproducible(self, *extra):
+        out = self.path("out", "mlp.pt")
+        self.convert(MLP, "MLP", "-s", out, *extra)
+        first = self.path("first.pt")
+        shutil.copyfile(out, first)
+        self.convert(MLP, "MLP", "-s", out, *extra)
+        self.assertEqual(read_bytes(out), read_bytes(first),
+                         "a second conversion to the same path gave different bytes")
+
+        # Once more from another current directory, with relative paths.
+        elsewhere = self.path("elsewhere", "deeper")
+        os.makedirs(elsewhere)
+        relative = [os.path.relpath(a, elsewhere) if os.path.isabs(str(a)) else a for a in extra]
+        self.convert(os.path.relpath(MLP, elsewhere), "MLP", "-s", os.path.relpath(out, elsewhere),
+                     *relative, cwd=elsewhere)
+        self.assertEqual(read_bytes(out), read_bytes(first),
+                         "a conversion from another current directory gave different bytes")
+
+    def test_without_weights(self):
+        """Without weights the model's random initial values are fixed: two
+        runs, and a run from another directory, write identical bytes."""
+        self.check_reproducible()
+
+    def test_with_weights(self):
+        """With a weights file: two runs, and a run from another directory,
+        write identical bytes."""
+        weights = save_weights(build_eager(MLP, "MLP", seed=7), self.path("mlp_weights.pt"))
+        self.check_reproducible("-w", weights)
+
+
+class OutputFolderTest(Pt2tsTestCase):
+    """Where the artifact goes, and that nothing else is written."""
+
+    def test_missing_folders_are_created(self):
+        """-s a/b/c/model.pt creates a, a/b and a/b/c; only the artifact is
+        left in the new folder."""
+        out = self.path("a", "b", "c", "model.pt")
+        self.convert(MLP, "MLP", "-s", out)
+        self.assertTrue(os.path.isfile(out))
+        self.assert_no_output_left(os.path.dirname(out), allowed=["model.pt"])
+        torch.jit.load(out)
+
+    def test_bare_file_name_goes_to_current_directory(self):
+        """-s model.pt writes into the current directory."""
+        self.convert(MLP, "MLP", "-s", "model.pt", cwd=self.tmp)
+        self.assert_no_output_left(self.tmp, allowed=["model.pt"])
+        torch.jit.load(self.path("model.pt"))
+
+    def test_success_leaves_no_staging_folder_and_replaces_previous(self):
+        """A successful conversion replaces an existing file at the output path
+        and leaves no staging folder."""
+        out = self.path("out", "model.pt")
+        os.makedirs(self.path("out"))
+        with open(out, "w") as f:
+            f.write("stale")
+        self.convert(MLP, "MLP", "-s", out)
+        self.assert_no_output_left(self.path("out"), allowed=["model.pt"])
+        torch.jit.load(out)
+
+    def test_no_bytecode_written_beside_the_model(self):
+        """pt2ts imports the model's file without writing __pycache__ into the
+        user's source folder."""
+        source = self.path("src")
+        os.makedirs(source)
+        shutil.copyfile(MLP, os.path.join(source, "mlp.py"))
+        self.convert(os.path.join(source, "mlp.py"), "MLP", "-s", self.path("out", "m.pt"))
+        self.assertEqual(os.listdir(source), ["mlp.py"])
+
+
+class AtomicOnFailureTest(PreviousArtifactMixin, Pt2tsTestCase):
+    """A failed conversion never touches a previous artifact and leaves no
+    staging folder."""
+
+    FAILURES = [
+        ("model name missing", MLP, "NoSuchModel", ["'NoSuchModel' not found"]),
+        ("constructor raises", BROKEN, "RaisesInConstructor",
+         ["building the model", "ValueError", "fails on purpose"]),
+        ("scripting fails", BROKEN, "Unscriptable", ["torch.jit.script cannot compile"]),
+    ]
+
+    def test_failure_keeps_previous_artifact(self):
+        """Failures at the import, build and script steps: exit 1, the previous
+        artifact byte-identical, nothing else in the folder."""
+        for label, module, model, fragments in self.FAILURES:
+            with self.subTest(label):
+                folder = self.path(label.replace(" ", "_"))
+                out = os.path.join(folder, "model.pt")
+                self.put_previous(out)
+                result = run_pt2ts(module, model, "-s", out)
+                self.assert_fails(result, EXIT_CONVERSION_FAILED, *fragments)
+                self.assert_previous_intact(out)
+                self.assert_no_output_left(folder, allowed=["model.pt"])
+
+    def test_failure_without_previous_artifact_writes_nothing(self):
+        """A failure with no previous artifact leaves the folder empty."""
+        folder = self.path("out")
+        os.makedirs(folder)
+        result = run_pt2ts(BROKEN, "RaisesInConstructor", "-s", os.path.join(folder, "model.pt"))
+        self.assert_fails(result, EXIT_CONVERSION_FAILED, "RaisesInConstructor")
+        self.assert_no_output_left(folder)
+
+
+class InterruptedTest(PreviousArtifactMixin, Pt2tsTestCase):
+    """SIGTERM, SIGINT and SIGHUP during a conversion: pt2ts removes its
+    staging folder, leaves any previous artifact alone, and dies promptly by
+    that signal."""
+
+    SLEEP_SECONDS = 30
+    PROMPT_SECONDS = 10
+
+    def start_slow(self, out, seconds=SLEEP_SECONDS, marker=None, preexec_fn=None):
+        args = [PT2TS, SLOW, "Slow", "-s", out, "--args", str(seconds)]
+        if marker:
+            args += ["--kwargs", "started_marker", marker]
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, preexec_fn=preexec_fn)
+        self.addCleanup(self.reap, process)
+        return process
+
+    @staticmethod
+    def reap(process):
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+    def interrupt(self, signal_number, with_previous, wait_for_constructor):
+        folder = self.path("out")
+        os.makedirs(folder)
+        out = os.path.join(folder, "model.pt")
+        if with_previous:
+            self.put_previous(out)
+        marker = self.path("constructor_started")
+        process = self.start_slow(out, marker=marker)
+        wait_for(lambda: staging_folders(folder, "model.pt"), 60, "the staging folder",
+                 process)
+        if wait_for_constructor:
+            wait_for(lambda: os.path.exists(marker), 60, "the model's constructor", process)
+        sent = time.monotonic()
+        process.send_signal(signal_number)
+        try:
+            process.wait(timeout=self.PROMPT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.fail("pt2ts still runs %s s after %s" % (self.PROMPT_SECONDS,
+                                                           signal.Signals(signal_number).name))
+        elapsed = time.monotonic() - sent
+        _, err = process.communicate()
+        self.assertEqual(process.returncode, -signal_number,
+                         "expected death by %s; stderr:\n%s"
+                         % (signal.Signals(signal_number).name, err))
+        self.assertLess(elapsed, self.PROMPT_SECONDS)
+        if with_previous:
+            self.assert_previous_intact(out)
+            self.assert_no_output_left(folder, allowed=["model.pt"])
+        else:
+            self.assertFalse(os.path.lexists(out))
+            self.assert_no_output_left(folder)
+
+    def test_sigterm_keeps_previous_artifact(self):
+        """SIGTERM while the model's constructor runs."""
+        self.interrupt(signal.SIGTERM, with_previous=True, wait_for_constructor=True)
+
+    def test_sigint_keeps_previous_artifact(self):
+        """SIGINT (Ctrl-C) while the model's constructor runs."""
+        self.interrupt(signal.SIGINT, with_previous=True, wait_for_constructor=True)
+
+    def test_sighup_keeps_previous_artifact(self):
+        """SIGHUP (terminal closed) while the model's constructor runs."""
+        self.interrupt(signal.SIGHUP, with_previous=True, wait_for_constructor=True)
+
+    def test_signal_without_previous_artifact_leaves_nothing(self):
+        """With no previous artifact nothing is at the output path afterwards."""
+        for signal_number in (signal.SIGTERM, signal.SIGINT):
+            with self.subTest(signal.Signals(signal_number).name):
+                self.interrupt(signal_number, with_previous=False, wait_for_constructor=True)
+                shutil.rmtree(self.path("out"))
+                os.remove(self.path("constructor_started"))
+
+    def test_signal_as_soon_as_staging_folder_exists(self):
+        """A signal sent as soon as the staging folder appears (while Python
+        and torch start) cleans up too."""
+        for signal_number in (signal.SIGTERM, signal.SIGINT):
+            with self.subTest(signal.Signals(signal_number).name):
+                self.interrupt(signal_number, with_previous=True, wait_for_constructor=False)
+                shutil.rmtree(self.path("out"))
+
+    def test_ignored_hangup_and_interrupt_stay_ignored(self):
+        """A signal the parent set to be ignored (nohup ignores SIGHUP; a
+        non-interactive shell's background jobs ignore SIGINT) must not kill
+        pt2ts: it converts to the end as any other command would."""
+        for signal_number in (signal.SIGHUP, signal.SIGINT):
+            name = signal.Signals(signal_number).name
+            with self.subTest(name):
+                folder = self.path("out_" + name)
+                out = os.path.join(folder, "model.pt")
+                marker = self.path("started_" + name)
+                process = self.start_slow(
+                    out, seconds=1, marker=marker,
+                    preexec_fn=lambda s=signal_number: signal.signal(s, signal.SIG_IGN))
+                wait_for(lambda: os.path.exists(marker), 60, "the model's constructor", process)
+                process.send_signal(signal_number)
+                try:
+                    _, err = process.communicate(timeout=60)
+                except subprocess.TimeoutExpired:
+                    self.fail("pt2ts did not finish")
+                self.assertEqual(process.returncode, 0,
+                                 "pt2ts started with %s ignored was killed by it (returncode %s)"
+                                 ":\n%s" % (name, process.returncode, err))
+                self.assertTrue(os.path.isfile(out))
+
+
+class StderrTest(Pt2tsTestCase):
+    """What pt2ts prints on success."""
+
+    def test_success_is_quiet(self):
+        """No stdout, and at most one stderr line, for a model that prints
+        nothing."""
+        result = self.convert(MLP, "MLP", "-s", self.path("m.pt"))
+        self.assertEqual(result.stdout, "")
+        self.assertLessEqual(len(result.stderr.splitlines()), 1, result.stderr)
+
+    def test_verbose_reports_timed_steps(self):
+        """-v: every stderr line is 'pt2ts: [  T s] step' with a growing time
+        in seconds, and the last one is about saving the artifact."""
+        out = self.path("m.pt")
+        result = self.convert(MLP, "MLP", "-s", out, "-v")
+        self.assertEqual(result.stdout, "")
+        lines = result.stderr.splitlines()
+        self.assertGreaterEqual(len(lines), 3, result.stderr)
+        times = []
+        for line in lines:
+            self.assertTrue(line.startswith("pt2ts: ["), "not a step line: %r" % line)
+            match = re.match(r"pt2ts: \[\s*(\d+(?:\.\d+)?) s\] \S", line)
+            self.assertIsNotNone(match, "no time in seconds in %r" % line)
+            times.append(float(match.group(1)))
+        self.assertEqual(times, sorted(times), "step times go backwards:\n" + result.stderr)
+        self.assertIn("sav", lines[-1].lower())
+        self.assertIn(out, lines[-1])
+        self.assertTrue(any("eval" in line for line in lines), result.stderr)
+
+
+class WarningsTest(Pt2tsTestCase):
+    """Python warnings raised by the model's code."""
+
+    def test_warning_is_reported_not_fatal(self):
+        """A constructor's warnings.warn: exit 0, the text on a
+        'pt2ts: warning:' line, and a working artifact."""
+        out = self.path("warns.pt")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            eager = build_eager(WARNS, "Warns")
+        result = self.convert(WARNS, "Warns", "-s", out, "-w",
+                              save_weights(eager, self.path("w.pt")))
+        text = import_file(WARNS).WARNING_TEXT
+        warning_lines = [l for l in result.stderr.splitlines()
+                         if l.startswith("pt2ts: warning:")]
+        self.assertTrue(any(text in l for l in warning_lines),
+                        "no 'pt2ts: warning:' line with %r:\n%s" % (text, result.stderr))
+        self.assertTrue(any("UserWarning" in l for l in warning_lines), result.stderr)
+        self.assertEqual(result.stdout, "")
+        self.assert_matches_eager(out, eager, torch.randn(2, 4))
+
+
+class TrainingModeTest(Pt2tsTestCase):
+    """The artifact is in eval mode unless --train is given."""
+
+    def setUp(self):
+        super().setUp()
+        eager = build_eager(TRAIN_EVAL, "DropoutBatchNorm", seed=3)
+        # Some training steps give batch norm running statistics that differ
+        # from a batch's own, so eval and training outputs differ.
+        with torch.no_grad():
+            for _ in range(5):
+                eager(torch.randn(32, 6) * 3 + 1)
+        self.eager = eager.eval()
+        self.weights = save_weights(eager, self.path("weights.pt"))
+        self.x = torch.randn(8, 6)
+
+    def test_eval_by_default(self):
+        """Without --train: training is False in every submodule, and the
+        output equals the eager model's in eval mode, call after call."""
+        out = self.path("eval.pt")
+        self.convert(TRAIN_EVAL, "DropoutBatchNorm", "-s", out, "-w", self.weights)
+        loaded = self.assert_matches_eager(out, self.eager, self.x)
+        self.assertFalse(loaded.training)
+        self.assertEqual([name for name, m in loaded.named_modules() if m.training], [])
+        with torch.no_grad():
+            torch.testing.assert_close(loaded(self.x), loaded(self.x), atol=0, rtol=0)
+            # The fixture really is mode-sensitive.
+            self.eager.train()
+            self.assertFalse(torch.allclose(self.eager(self.x), loaded(self.x)))
+
+    def test_train_flag_keeps_training_mode(self):
+        """--train: training is True in every submodule, and dropout is active."""
+        out = self.path("train.pt")
+        self.convert(TRAIN_EVAL, "DropoutBatchNorm", "-s", out, "-w", self.weights, "--train")
+        loaded = torch.jit.load(out)
+        self.assertTrue(loaded.training)
+        self.assertEqual([name for name, m in loaded.named_modules() if not m.training], [])
+        with torch.no_grad():
+            torch.manual_seed(0)
+            first = loaded(self.x)
+            second = loaded(self.x)
+        self.assertFalse(torch.equal(first, second), "dropout is not active with --train")
+
+
+class FreshProcessLoadTest(Pt2tsTestCase):
+    """The artifact stands on its own."""
+
+    def test_loads_in_fresh_process_and_matches_eager(self):
+        """A new, isolated Python process that never saw the model's source
+        loads the artifact with torch.jit.load; its output equals the eager
+        model's."""
+        eager = build_eager(MLP, "MLP", 6, 10, 2, seed=11)
+        out = self.path("out", "mlp.pt")
+        self.convert(MLP, "MLP", "--args", 6, 10, 2, "-s", out,
+                     "-w", save_weights(eager, self.path("w.pt")))
+        x = torch.randn(5, 6)
+        torch.save(x, self.path("x.pt"))
+        empty = self.path("empty")
+        os.makedirs(empty)
+        script = textwrap.dedent("""
+            import sys, torch
+            model = torch.jit.load(sys.argv[1])
+            assert not model.training
+            with torch.no_grad():
+                torch.save(model(torch.load(sys.argv[2])), sys.argv[3])
+            """)
+        subprocess.run([SYSTEM_PYTHON, "-I", "-c", script, out, self.path("x.pt"),
+                        self.path("y.pt")], cwd=empty, check=True, timeout=120)
+        with torch.no_grad():
+            torch.testing.assert_close(torch.load(self.path("y.pt")), eager.eval()(x))
+        self.assert_matches_eager(out, eager, x)
+
+
+class UnwritableOutputTest(Pt2tsTestCase):
+    """Output paths that cannot hold an artifact."""
+
+    def test_existing_folder_is_a_usage_error(self):
+        """-s EXISTING_FOLDER: exit 2, nothing written into it."""
+        folder = self.path("models")
+        os.makedirs(folder)
+        result = run_pt2ts(MLP, "MLP", "-s", folder)
+        self.assert_fails(result, EXIT_USAGE_ERROR, "is a folder")
+        self.assert_no_output_left(folder)
+
+    def test_trailing_slash_is_a_usage_error(self):
+        """-s newdir/: exit 2, the folder is not created."""
+        result = run_pt2ts(MLP, "MLP", "-s", self.path("newdir") + "/")
+        self.assert_fails(result, EXIT_USAGE_ERROR, "is a folder")
+        self.assert_no_output_left(self.tmp)
+
+    def test_file_used_as_folder(self):
+        """-s somefile.txt/model.pt (and deeper): exit 1 naming the file that
+        is not a folder; the file unchanged, nothing created."""
+        blocker = self.path("somefile.txt")
+        with open(blocker, "w") as f:
+            f.write("not a folder\n")
+        for out in (os.path.join(blocker, "model.pt"), os.path.join(blocker, "sub", "model.pt")):
+            with self.subTest(out):
+                result = run_pt2ts(MLP, "MLP", "-s", out)
+                self.assert_fails(result, EXIT_CONVERSION_FAILED, blocker, "Not a directory")
+                self.assertEqual(read_bytes(blocker), b"not a folder\n")
+                self.assert_no_output_left(self.tmp, allowed=["somefile.txt"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,76 @@
+#include "depfile.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace pt2ts {
+
+std::string EscapeDepfilePath(const std::string& path) {
+  std::string escaped;
+  escaped.reserve(path.size());
+  for (const char c : path) {
+    if (c == ' ' || c == '#' || c == '\t') {
+      escaped += '\\';
+      escaped += c;
+    } else if (c == '$') {
+      escaped += "$$";
+    } else {
+      escaped += c;
+    }
+  }
+  return escaped;
+}
+
+std::string FormatDepfile(const std::string& target, const std::vector<std::string>& dependencies) {
+  std::string text = EscapeDepfilePath(target) + ":";
+  for (const std::string& dependency : dependencies) {
+    text += " \\\n  " + EscapeDepfilePath(dependency);
+  }
+  text += "\n";
+  return text;
+}
+
+namespace {
+
+bool MakeParentDirectories(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos || slash == 0) return true;
+  const std::string dir = path.substr(0, slash);
+  struct stat info {};
+  if (::stat(dir.c_str(), &info) == 0) return S_ISDIR(info.st_mode);
+  if (!MakeParentDirectories(dir)) return false;
+  return ::mkdir(dir.c_str(), 0777) == 0 || errno == EEXIST;
+}
+
+}  // namespace
+
+bool WriteDepfile(const std::string& path, const std::string& target,
+                  const std::vector<std::string>& dependencies, std::string* error) {
+  for (const std::string& dependency : dependencies) {
+    if (dependency.find('\n') != std::string::npos) {
+      *error = "cannot write a depfile naming '" + dependency + "' (a newline in a path)";
+      return false;
+    }
+  }
+  if (!MakeParentDirectories(path)) {
+    *error = "cannot create the folder of depfile '" + path + "': " + std::strerror(errno);
+    return false;
+  }
+  const std::string temporary = path + ".pt2ts-tmp";
+  const std::string text = FormatDepfile(target, dependencies);
+  std::FILE* file = std::fopen(temporary.c_str(), "w");
+  bool ok = file != nullptr && std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  if (file != nullptr) ok = (std::fclose(file) == 0) && ok;
+  if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
+    *error = "cannot write depfile '" + path + "': " + std::strerror(errno);
+    ::unlink(temporary.c_str());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace pt2ts
