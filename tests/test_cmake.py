@@ -85,13 +85,17 @@ class IncrementalBuildMixin:
         self.project = os.path.join(self._tmp.name, "project with space")
         self.build_dir = os.path.join(self._tmp.name, "build")
         make_project(self.project)
+        # A private copy of the installed pt2ts: this test touches the tool,
+        # which must not reconvert models of tests running in parallel.
+        self.prefix = os.path.join(self._tmp.name, "prefix")
+        shutil.copytree(INSTALL_PREFIX, self.prefix, symlinks=True)
 
     def tearDown(self):
         self._tmp.cleanup()
 
     def configure(self, *extra, check=True):
         return run(CMAKE, "-S", self.project, "-B", self.build_dir, "-G", self.generator,
-                   "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX, *extra, check=check)
+                   "-DCMAKE_PREFIX_PATH=" + self.prefix, *extra, check=check)
 
     def build(self, *extra, check=True, config=None):
         config = config or self.config
@@ -176,7 +180,7 @@ class IncrementalBuildMixin:
         self.assert_artifact_matches_eager()
         # Changing the tool reconverts everything.
         wait_for_new_timestamp()
-        os.utime(os.path.join(INSTALL_PREFIX, "bin", "pt2ts"))
+        os.utime(os.path.join(self.prefix, "bin", "pt2ts"))
         self.assert_build_converts(["cnn", "mlp"])
 
 
@@ -237,6 +241,23 @@ class LibTorchConsumerTest(unittest.TestCase):
             model.load_state_dict(torch.load(os.path.join(project, "cnn_weights.pt")))
             x = torch.linspace(-1, 1, 2 * 3 * 8 * 8).reshape(2, 3, 8, 8)
             torch.testing.assert_close(cpp, model.eval()(x).flatten(), rtol=1e-5, atol=1e-6)
+
+
+@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+class ExampleTest(unittest.TestCase):
+    """examples/pattern_classifier, built as a user would, classifies its
+    three test images correctly with the model converted during the build."""
+
+    def test_example_builds_and_runs(self):
+        with tempfile.TemporaryDirectory(prefix="pt2ts-example-") as build:
+            run(CMAKE, "-S", os.path.join(SOURCE_DIR, "examples", "pattern_classifier"), "-B",
+                build, "-G", "Ninja", "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX)
+            log = run(CMAKE, "--build", build).stdout
+            self.assertIn("Converting PatternNet to TorchScript (pattern_net)", log)
+            output = run(os.path.join(build, "classify")).stdout
+            self.assertIn("3 of 3 correct", output)
+            self.assertIn(os.path.join(build, "pattern_net.pt"), output)
+            self.assertNotIn("Converting", run(CMAKE, "--build", build).stdout)
 
 
 class SubdirectoryModeTest(unittest.TestCase):
