@@ -20,6 +20,7 @@ pt2ts_add_torchscript(<name>
   [ARGS <value>...] [KWARGS <key> <value>...]
   [OUTPUT <file.pt>]
   [PYTHONPATH <dir>...] [DEPENDS <file>...]
+  [EXAMPLE_INPUTS <spec>... | EXAMPLE_INPUTS_FILE <file>] [RTOL <r>] [ATOL <a>]
   [OPTIONS <more pt2ts flags>...])
 
 Adds a custom target <name>, built by default, that converts the model with
@@ -31,7 +32,13 @@ readable as $<TARGET_PROPERTY:<name>,PT2TS_OUTPUT>.
 The model is reconverted exactly when something it was made from changes:
 every Python file the conversion imported from outside the Python
 installation (recorded by pt2ts in a depfile), the weights, the DEPENDS
-files, the pt2ts tool, or the arguments of this call. Files the model reads at
+files, the pt2ts tool, or the arguments of this call.
+
+Every artifact is loaded by LibTorch before it is kept. With EXAMPLE_INPUTS
+(shapes such as 1x3x224x224 or 2x16:int64, one per forward argument) or
+EXAMPLE_INPUTS_FILE (tensors saved with torch.save), pt2ts also runs the
+artifact in LibTorch and the eager model in Python on the same inputs and
+fails the build when they differ beyond RTOL/ATOL. Files the model reads at
 run time, or modules it imports dynamically later, are invisible to the
 depfile: list them in DEPENDS.
 #]=======================================================================]
@@ -39,8 +46,8 @@ function(pt2ts_add_torchscript name)
   set(CMAKE_MESSAGE_CONTEXT "pt2ts_add_torchscript(${name})")
   cmake_parse_arguments(PARSE_ARGV 1 arg
     ""
-    "MODULE;MODEL;WEIGHTS;STATE_KEY;OUTPUT"
-    "ARGS;KWARGS;PYTHONPATH;DEPENDS;OPTIONS")
+    "MODULE;MODEL;WEIGHTS;STATE_KEY;OUTPUT;EXAMPLE_INPUTS_FILE;RTOL;ATOL"
+    "ARGS;KWARGS;PYTHONPATH;DEPENDS;OPTIONS;EXAMPLE_INPUTS")
 
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
@@ -85,6 +92,31 @@ function(pt2ts_add_torchscript name)
     list(APPEND command_args --state_dict "${weights}")
     list(APPEND file_dependencies "${weights}")
   endif()
+  if(arg_EXAMPLE_INPUTS AND DEFINED arg_EXAMPLE_INPUTS_FILE)
+    message(FATAL_ERROR "give EXAMPLE_INPUTS or EXAMPLE_INPUTS_FILE, not both")
+  endif()
+  foreach(spec IN LISTS arg_EXAMPLE_INPUTS)
+    list(APPEND command_args --example-input "${spec}")
+  endforeach()
+  if(DEFINED arg_EXAMPLE_INPUTS_FILE)
+    get_filename_component(inputs "${arg_EXAMPLE_INPUTS_FILE}" ABSOLUTE
+                           BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    if(NOT EXISTS "${inputs}" OR IS_DIRECTORY "${inputs}")
+      message(FATAL_ERROR "EXAMPLE_INPUTS_FILE '${arg_EXAMPLE_INPUTS_FILE}' does not exist "
+                          "(looked for ${inputs})")
+    endif()
+    list(APPEND command_args --example-inputs "${inputs}")
+    list(APPEND file_dependencies "${inputs}")
+  endif()
+  foreach(tolerance IN ITEMS RTOL ATOL)
+    if(DEFINED arg_${tolerance})
+      if(NOT arg_EXAMPLE_INPUTS AND NOT DEFINED arg_EXAMPLE_INPUTS_FILE)
+        message(FATAL_ERROR "${tolerance} needs EXAMPLE_INPUTS or EXAMPLE_INPUTS_FILE")
+      endif()
+      string(TOLOWER "${tolerance}" flag)
+      list(APPEND command_args --${flag} "${arg_${tolerance}}")
+    endif()
+  endforeach()
   if(DEFINED arg_STATE_KEY)
     list(APPEND command_args --state_key "${arg_STATE_KEY}")
   endif()

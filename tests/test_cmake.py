@@ -161,7 +161,7 @@ class IncrementalBuildMixin:
         self.assert_build_converts(["mlp"])
         self.assertEqual(torch.jit.load(self.artifact("mlp")).fc1.weight.shape, (16, 4))
         wait_for_new_timestamp()
-        edit(cmakelists, "KWARGS depth 1 channels 4)", "KWARGS depth 1 channels 4 num_classes 5)")
+        edit(cmakelists, "KWARGS depth 1 channels 4\n", "KWARGS depth 1 channels 4 num_classes 5\n")
         self.assert_build_converts(["cnn"])
         self.assert_build_converts([])
         # 5. A failing conversion fails the build with pt2ts's message, keeps
@@ -296,6 +296,12 @@ class MisuseTest(unittest.TestCase):
          "MODULE file 'missing.py' does not exist"),
         ("pt2ts_add_torchscript(m MODULE model.py MODEL Net WEIGHTS nope.pt)",
          "WEIGHTS file 'nope.pt' does not exist"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net RTOL 0.1)",
+         "RTOL needs EXAMPLE_INPUTS or EXAMPLE_INPUTS_FILE"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net EXAMPLE_INPUTS 2x3 "
+         "EXAMPLE_INPUTS_FILE model.py)", "not both"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net EXAMPLE_INPUTS_FILE nope.pt)",
+         "EXAMPLE_INPUTS_FILE 'nope.pt' does not exist"),
         ("pt2ts_add_torchscript(a MODULE model.py MODEL Net OUTPUT same.pt)\n"
          "pt2ts_add_torchscript(b MODULE model.py MODEL Net OUTPUT same.pt)",
          "already writes"),

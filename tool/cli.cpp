@@ -9,6 +9,7 @@
 
 #include "diagnostics.h"
 #include "exit_codes.h"
+#include "input_spec.h"
 #include "literal.h"
 #include "pt2ts_version.h"
 
@@ -186,6 +187,25 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
                "Load the weights that match the model; report the rest as a warning");
   app.add_flag("--train", options.train, "Keep training mode (default: model.eval())");
   app.add_flag("-v,--verbose", options.verbose, "Report each step with its time");
+  std::vector<std::string> raw_input_specs;
+  app.add_option("--example-input", raw_input_specs,
+                 "Check the artifact on a random input of this shape and dtype (one per forward "
+                 "argument, in order): 1x3x224x224, 2x20x80:float32, 2:int64. Floats are "
+                 "standard normal, integers in [0, 10), from a fixed seed")
+      ->take_all()
+      ->allow_extra_args(false);
+  app.add_option("--example-inputs", options.example_inputs_path,
+                 "Check the artifact on the inputs in this file: a tensor or a tuple/list of "
+                 "tensors saved with torch.save (for inputs that must be valid, e.g. token ids)");
+  app.add_option("--rtol", options.rtol, "Relative tolerance of the check against eager PyTorch")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--atol", options.atol, "Absolute tolerance of the check against eager PyTorch")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("--allow-torch-version-mismatch", options.allow_torch_version_mismatch,
+               "Convert even though the Python environment's torch is another version than "
+               "pt2ts's LibTorch (the artifact may not load in your C++ program)");
   app.add_option("--depfile", options.depfile_path,
                  "Also write a Makefile-style depfile listing every Python file the conversion "
                  "imported from outside the Python installation, and the weights (for build "
@@ -224,6 +244,21 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
     if (::getcwd(cwd, sizeof(cwd)) != nullptr) {
       options.python_executable = std::string(cwd) + "/" + options.python_executable;
     }
+  }
+  for (const std::string& text : raw_input_specs) {
+    InputSpecResult spec = ParseInputSpec(text);
+    if (!spec.ok) return UsageError(spec.error);
+    options.example_inputs.push_back(spec.spec);
+  }
+  Unprotect(&options.example_inputs_path);
+  if (!options.example_inputs.empty() && !options.example_inputs_path.empty()) {
+    return UsageError("--example-input and --example-inputs exclude each other: give the "
+                      "inputs either as shapes or as a file");
+  }
+  if ((app.count("--rtol") > 0 || app.count("--atol") > 0) && options.example_inputs.empty() &&
+      options.example_inputs_path.empty()) {
+    return UsageError("--rtol/--atol set the tolerance of the check on example inputs; give the "
+                      "inputs with --example-input SHAPE or --example-inputs FILE");
   }
   if (!FillArgs(UnprotectValues(raw_args), &options) ||
       !FillKwargs(UnprotectValues(raw_kwargs), &options)) {

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "input_spec.h"
 #include "value.h"
 
 namespace pt2ts {
@@ -25,9 +26,15 @@ struct ConvertOptions {
   bool train = false;
   bool verbose = false;
   std::string depfile_path;  // --depfile; empty: none
+  std::vector<InputSpec> example_inputs;  // --example-input, one per forward argument
+  std::string example_inputs_path;        // --example-inputs FILE
+  double rtol = 1e-5;
+  double atol = 1e-5;
+  bool allow_torch_version_mismatch = false;
 
   // Filled by the front end before the engine runs.
   std::string staging_path;    // where the engine writes the artifact
+  std::string check_path;      // where it writes example inputs and eager outputs
   double start_time = 0;       // steady-clock seconds at process start, for -v timings
 };
 

@@ -19,6 +19,11 @@ struct ConvertResult {
   // Absolute paths of every file the conversion read: the user's Python
   // files (not the Python installation's) and the weights.
   std::vector<std::string> dependencies;
+  // Whether check_path was written (example inputs were given).
+  bool wrote_check = false;
+  // The libtorch_cpu library Python's torch loaded: the artifact is checked
+  // in this process only if pt2ts's own LibTorch is that same file.
+  std::string python_libtorch_path;
 };
 
 // Runs the conversion and writes the artifact to options.staging_path.

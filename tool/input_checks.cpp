@@ -103,6 +103,9 @@ std::string CheckInputs(const ConvertOptions& options) {
               "' is not an executable file (give a virtual environment's bin/python)";
     }
   }
+  if (error.empty() && !options.example_inputs_path.empty()) {
+    error = CheckReadableFile("example inputs file (--example-inputs)", options.example_inputs_path);
+  }
   if (error.empty()) error = CheckSavePath(options.save_path);
   return error;
 }

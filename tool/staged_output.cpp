@@ -17,6 +17,7 @@ namespace {
 // async-signal-safe calls (unlink, rmdir) on data that is already there.
 constexpr size_t kMaxPath = 4096;
 char g_signal_file[kMaxPath];
+char g_signal_scratch[kMaxPath];
 char g_signal_dir[kMaxPath];
 volatile sig_atomic_t g_signal_armed = 0;
 
@@ -25,6 +26,7 @@ constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP};
 void CleanupAndDie(int signal_number) {
   if (g_signal_armed) {
     ::unlink(g_signal_file);
+    ::unlink(g_signal_scratch);
     ::rmdir(g_signal_dir);
   }
   // Die by the same signal so callers (make, ninja, shells) see it.
@@ -115,7 +117,7 @@ bool StagedOutput::Prepare(const std::string& final_path, std::string* error) {
     return false;
   }
   const std::string staging_dir = (slash == 0 ? "" : dir) + "/." + name + ".pt2ts-XXXXXX";
-  if (staging_dir.size() + name.size() + 1 >= kMaxPath) {
+  if (staging_dir.size() + name.size() + 20 >= kMaxPath) {
     RemoveCreatedDirectories();
     *error = "output path is too long: '" + final_path + "'";
     return false;
@@ -132,7 +134,9 @@ bool StagedOutput::Prepare(const std::string& final_path, std::string* error) {
   }
   staging_dir_ = buffer.data();
   staging_file_ = staging_dir_ + "/" + name;
+  scratch_file_ = staging_dir_ + "/pt2ts-check.pt";
   std::memcpy(g_signal_file, staging_file_.c_str(), staging_file_.size() + 1);
+  std::memcpy(g_signal_scratch, scratch_file_.c_str(), scratch_file_.size() + 1);
   std::memcpy(g_signal_dir, staging_dir_.c_str(), staging_dir_.size() + 1);
   g_signal_armed = 1;
   InstallSignalHandlers();
@@ -150,6 +154,7 @@ bool StagedOutput::Commit(std::string* error) {
     *error = SystemError("cannot move the artifact into place at", final_path_);
     return false;
   }
+  ::unlink(scratch_file_.c_str());
   ::rmdir(staging_dir_.c_str());
   g_signal_armed = 0;
   active_ = false;
@@ -163,6 +168,7 @@ void StagedOutput::Discard() {
   if (!active_) return;
   SignalBlocker blocker;
   ::unlink(staging_file_.c_str());
+  ::unlink(scratch_file_.c_str());
   ::rmdir(staging_dir_.c_str());
   g_signal_armed = 0;
   active_ = false;

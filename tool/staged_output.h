@@ -29,6 +29,8 @@ class StagedOutput {
 
   // Where the artifact must be written.
   const std::string& staging_path() const { return staging_file_; }
+  // A scratch file beside it (removed with the staging folder).
+  const std::string& scratch_path() const { return scratch_file_; }
 
   // Flushes the staged file to disk and renames it over the final path.
   bool Commit(std::string* error);
@@ -40,6 +42,7 @@ class StagedOutput {
   std::string final_path_;
   std::string staging_dir_;
   std::string staging_file_;
+  std::string scratch_file_;
   std::vector<std::string> created_dirs_;  // removed again if nothing is committed
   bool active_ = false;
 };

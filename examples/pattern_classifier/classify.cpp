@@ -24,8 +24,11 @@ torch::Tensor MakePattern(int kind) {
 int main(int argc, char** argv) {
   const std::string model_path = argc > 1 ? argv[1] : PATTERN_NET_PATH;
   torch::jit::script::Module model;
+  // pt2ts embeds what the model was made from as pt2ts.json; ask for it by
+  // name and LibTorch fills it in while loading.
+  torch::jit::ExtraFilesMap metadata{{"pt2ts.json", ""}};
   try {
-    model = torch::jit::load(model_path);
+    model = torch::jit::load(model_path, c10::nullopt, metadata);
   } catch (const c10::Error& error) {
     std::fprintf(stderr, "classify: cannot load %s: %s\n", model_path.c_str(), error.what());
     return 1;
@@ -35,6 +38,7 @@ int main(int argc, char** argv) {
   const torch::Tensor probabilities = model.forward({images}).toTensor();
 
   std::printf("model: %s\n", model_path.c_str());
+  std::printf("made by pt2ts from:\n%s\n", metadata["pt2ts.json"].c_str());
   int correct = 0;
   for (int i = 0; i < 3; ++i) {
     const int predicted = probabilities[i].argmax().item<int>();

@@ -9,6 +9,9 @@
 #include "embedded_python.h"
 #include "engine_api.h"
 #include "exit_codes.h"
+#include "literal.h"
+#include "pt2ts_build_info.h"
+#include "pt2ts_version.h"
 #include "python_runtime.h"
 #include "value_to_python.h"
 
@@ -40,6 +43,19 @@ py::module_ LoadEmbeddedPackage() {
   return py::reinterpret_borrow<py::module_>(modules["_pt2ts.driver"]);
 }
 
+// The export options recorded in the artifact's metadata: only what changes
+// the result, never paths (artifacts must not depend on the machine).
+py::dict OptionsText(const ConvertOptions& options) {
+  py::dict text;
+  py::list args;
+  for (const Value& value : options.args) args.append(ToPythonLiteral(value));
+  text["args"] = args;
+  py::dict kwargs;
+  for (const auto& [key, value] : options.kwargs) kwargs[py::str(key)] = ToPythonLiteral(value);
+  text["kwargs"] = kwargs;
+  return text;
+}
+
 py::dict OptionsToPython(const ConvertOptions& options, const std::string& python_executable) {
   py::dict result;
   result["module_path"] = options.module_path;
@@ -61,6 +77,17 @@ py::dict OptionsToPython(const ConvertOptions& options, const std::string& pytho
   result["train"] = options.train;
   result["verbose"] = options.verbose;
   result["start_time"] = options.start_time;
+  py::list example_inputs;
+  for (const InputSpec& spec : options.example_inputs) {
+    example_inputs.append(py::make_tuple(py::cast(spec.shape), spec.dtype));
+  }
+  result["example_inputs"] = example_inputs;
+  result["example_inputs_path"] = options.example_inputs_path;
+  result["check_path"] = options.check_path;
+  result["allow_torch_version_mismatch"] = options.allow_torch_version_mismatch;
+  result["libtorch_version"] = kLibTorchVersion;
+  result["pt2ts_version"] = kPt2tsVersion;
+  result["options_text"] = OptionsText(options);
   return result;
 }
 
@@ -74,6 +101,8 @@ int RunDriver(const ConvertOptions& options, const std::string& python_executabl
         driver.attr("main")(OptionsToPython(options, python_executable)).cast<int>();
     if (exit_code == kExitSuccess) {
       result->dependencies = driver.attr("dependencies").cast<std::vector<std::string>>();
+      result->wrote_check = driver.attr("wrote_check").cast<bool>();
+      result->python_libtorch_path = driver.attr("python_libtorch_path").cast<std::string>();
     }
     return exit_code;
   } catch (py::error_already_set& e) {

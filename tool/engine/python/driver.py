@@ -6,7 +6,8 @@ import random
 import re
 import sys
 
-from _pt2ts import dependency_files, module_loader, reporting, state_dict, weights
+from _pt2ts import (dependency_files, example_inputs, metadata, module_loader, reporting,
+                    state_dict, torch_version, weights)
 from _pt2ts.errors import ConversionError
 
 
@@ -37,21 +38,32 @@ def _script(torch, model, model_name):
             text) from None
 
 
-def _save(torch, scripted, staging_path, save_path):
+def _save(torch, scripted, staging_path, save_path, extra_files):
     try:
-        torch.jit.save(scripted, staging_path)
+        torch.jit.save(scripted, staging_path, _extra_files=extra_files)
     except OSError as exc:
         raise ConversionError("cannot write '%s': %s" % (save_path, exc.strerror or exc)) from None
     except RuntimeError as exc:
-        raise ConversionError("cannot write '%s': %s" % (save_path, reporting.describe(exc))) from None
+        message = str(exc)
+        if "write" in message or "file" in message.split(":")[0]:
+            raise ConversionError("cannot write '%s': %s"
+                                  % (save_path, reporting.describe(exc))) from None
+        raise ConversionError("torch.jit.save cannot export the scripted model: %s"
+                              % message.strip().splitlines()[0], message) from None
 
 
 def convert(options):
     for folder in reversed(options["python_paths"]):
         sys.path.insert(0, os.path.abspath(folder))
     reporting.step("started Python %s (%s)" % (sys.version.split()[0], sys.executable))
+    same_version = torch_version.check(options["libtorch_version"],
+                                       options["allow_torch_version_mismatch"],
+                                       options["python_executable"])
     torch = _import_torch(options["python_executable"])
     reporting.step("imported torch %s" % torch.__version__)
+    global python_libtorch_path
+    # Another version is another build: check the artifact in a fresh process.
+    python_libtorch_path = torch_version.loaded_libtorch_path() if same_version else ""
     # Fixed seeds: a model converted without weights keeps the same random
     # initial values, so its artifact is byte-reproducible too.
     random.seed(0)
@@ -74,14 +86,33 @@ def convert(options):
     model.train(options["train"])
     scripted = _script(torch, model, model_name)
     reporting.step("scripted %s (%s mode)" % (model_name, "training" if options["train"] else "eval"))
-    _save(torch, scripted, options["staging_path"], options["save_path"])
-    reporting.step("saved %s" % options["save_path"])
-    dependencies[:] = dependency_files.collect(extra=[weights_path] if weights_path else [])
+
+    inputs_path = options["example_inputs_path"]
+    if options["example_inputs"] or inputs_path:
+        inputs = example_inputs.make_inputs(torch, options["example_inputs"], inputs_path,
+                                            options["trust_weights"])
+        described = ", ".join("%s %s" % (list(t.shape), str(t.dtype).replace("torch.", ""))
+                              for t in inputs)
+        example_inputs.write_check(torch, model, inputs, options["check_path"], described)
+        global wrote_check
+        wrote_check = True
+        reporting.step("ran the eager model on the example inputs (%s)" % described)
+
+    read = dependency_files.collect(extra=[p for p in (weights_path, inputs_path) if p])
+    record = metadata.build(options, torch.__version__, module, model, read)
+    _save(torch, scripted, options["staging_path"], options["save_path"],
+          {metadata.METADATA_FILE: record})
+    reporting.step("wrote the artifact (staged beside %s)" % options["save_path"])
+    dependencies[:] = read
     return 0
 
 
-# Filled on success: absolute paths of the files the conversion read.
+# Results for the C++ side, filled on success: absolute paths of the files
+# the conversion read, whether the check file was written, and the
+# libtorch_cpu library Python's torch loaded.
 dependencies = []
+wrote_check = False
+python_libtorch_path = ""
 
 
 def main(options):

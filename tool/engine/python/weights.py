@@ -57,35 +57,35 @@ def _safe_load(torch, path):
         serialization._weights_only_unpickler = original
 
 
-def load_weights(path, trust):
+def load_weights(path, trust, what="weights file"):
     import torch
 
     if _is_torchscript_archive(path):
         raise ConversionError(
-            "weights file '%s' is a TorchScript archive (an already converted model), not weights; "
-            "pass the file written by torch.save(model.state_dict(), ...)" % path)
+            "%s '%s' is a TorchScript archive (an already converted model), not weights; "
+            "pass the file written by torch.save(model.state_dict(), ...)" % (what, path))
     try:
         if trust:
             return torch.load(path, **_load_options(torch, weights_only=False))
         return _safe_load(torch, path)
     except safe_pickle.ForbiddenGlobal as exc:
         raise ConversionError(
-            "refusing to load weights file '%s': unpickling it would import and run '%s'. "
+            "refusing to load %s '%s': unpickling it would import and run '%s'. "
             "Weights holding only tensors, numbers, strings and containers load as they are; "
-            "if you trust this file, pass --trust-weights" % (path, exc.qualified_name)) from None
+            "if you trust this file, pass --trust-weights" % (what, path, exc.qualified_name)) from None
     except (ModuleNotFoundError, AttributeError) as exc:
         raise ConversionError(
-            "cannot load weights file '%s': it refers to Python code that cannot be found (%s); "
+            "cannot load %s '%s': it refers to Python code that cannot be found (%s); "
             "add the folder defining it with --pythonpath, or save only the state dict "
-            "(torch.save(model.state_dict(), path))" % (path, reporting.describe(exc))) from None
+            "(torch.save(model.state_dict(), path))" % (what, path, reporting.describe(exc))) from None
     except MemoryError:
-        raise ConversionError("not enough memory to load weights file '%s'" % path) from None
+        raise ConversionError("not enough memory to load %s '%s'" % (what, path)) from None
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # noqa: B902 - corrupt files raise many different types
         raise ConversionError(
-            "cannot read weights file '%s': not a readable PyTorch checkpoint (%s)"
-            % (path, _without_torch_advice(reporting.describe(exc)))) from None
+            "cannot read %s '%s': not a readable PyTorch file (%s)"
+            % (what, path, _without_torch_advice(reporting.describe(exc)))) from None
 
 
 def _without_torch_advice(text):

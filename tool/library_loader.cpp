@@ -1,15 +1,13 @@
-#include "engine_loader.h"
+#include "library_loader.h"
 
 #include <dlfcn.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <vector>
 
-#include "engine_location.h"
+#include "library_locations.h"
 
 namespace pt2ts {
-namespace {
 
 std::string ExecutableDirectory() {
   std::vector<char> buffer(4096);
@@ -19,26 +17,23 @@ std::string ExecutableDirectory() {
   return path.substr(0, path.find_last_of('/'));
 }
 
-}  // namespace
-
-EngineConvertFunction LoadEngine(std::string* error) {
-  // The engine lives at the same place relative to the executable in the
+void* LoadLibrarySymbol(PtLibrary library, const char* symbol, std::string* error) {
+  // The libraries sit at the same place relative to the executable in the
   // build tree and in the (relocatable) install tree.
-  const std::string path = ExecutableDirectory() + "/" + kEngineRelativePath;
+  const char* relative =
+      library == PtLibrary::kEngine ? kEngineRelativePath : kTorchLibraryRelativePath;
+  const std::string path = ExecutableDirectory() + "/" + relative;
   // RTLD_GLOBAL: Python extension modules (torch._C, math, ...) resolve the
   // interpreter's symbols from the global scope.
   void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
   if (handle == nullptr) {
-    *error = std::string("cannot load the pt2ts engine: ") + ::dlerror() +
+    *error = std::string("cannot load pt2ts's library: ") + ::dlerror() +
              " (is the installation complete?)";
     return nullptr;
   }
-  void* symbol = ::dlsym(handle, kEngineConvertSymbol);
-  if (symbol == nullptr) {
-    *error = std::string("the pt2ts engine at ") + path + " lacks " + kEngineConvertSymbol;
-    return nullptr;
-  }
-  return reinterpret_cast<EngineConvertFunction>(symbol);
+  void* address = ::dlsym(handle, symbol);
+  if (address == nullptr) *error = "pt2ts's library " + path + " lacks " + symbol;
+  return address;
 }
 
 }  // namespace pt2ts

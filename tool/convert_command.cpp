@@ -1,0 +1,89 @@
+// The conversion: check the command line, stage the output, run the engine
+// (Python), check the artifact with LibTorch, write the depfile, commit.
+#include <unistd.h>
+
+#include <string>
+
+#include "cli.h"
+#include "commands.h"
+#include "depfile.h"
+#include "diagnostics.h"
+#include "engine_api.h"
+#include "exit_codes.h"
+#include "input_checks.h"
+#include "library_loader.h"
+#include "staged_output.h"
+#include "verification.h"
+
+namespace pt2ts {
+namespace {
+
+std::string AbsolutePath(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char buffer[4096];
+  if (::getcwd(buffer, sizeof(buffer)) == nullptr) return path;
+  return std::string(buffer) + "/" + (path.rfind("./", 0) == 0 ? path.substr(2) : path);
+}
+
+}  // namespace
+
+int RunConvertCommand(int argc, char** argv) {
+  const double start_time = MonotonicSeconds();
+  CommandLine command_line = ParseCommandLine(argc, argv);
+  if (command_line.exit_now) return command_line.exit_code;
+  ConvertOptions& options = command_line.options;
+  options.start_time = start_time;
+
+  const std::string input_error = CheckInputs(options);
+  if (!input_error.empty()) {
+    PrintError(input_error);
+    return kExitUsageError;
+  }
+
+  std::string error;
+  StagedOutput output;
+  if (!output.Prepare(options.save_path, &error)) {
+    PrintError(error);
+    return kExitConversionFailed;
+  }
+  options.staging_path = output.staging_path();
+  options.check_path = output.scratch_path();
+
+  auto convert = reinterpret_cast<EngineConvertFunction>(
+      LoadLibrarySymbol(PtLibrary::kEngine, kEngineConvertSymbol, &error));
+  if (convert == nullptr) {
+    PrintError(error);
+    return kExitConversionFailed;
+  }
+  ConvertResult result;
+  int exit_code = convert(options, &result);
+  if (exit_code != kExitSuccess) return exit_code;
+
+  // What production will do with the file: load it in C++ (and run it).
+  VerifyRequest verify;
+  verify.artifact_path = options.staging_path;
+  verify.check_path = result.wrote_check ? options.check_path : "";
+  verify.rtol = options.rtol;
+  verify.atol = options.atol;
+  verify.verbose = options.verbose;
+  verify.start_time = options.start_time;
+  exit_code = VerifyArtifact(verify, result.python_libtorch_path);
+  if (exit_code != kExitSuccess) return exit_code;
+
+  // The depfile before the artifact: a build must never see a new artifact
+  // with stale dependencies.
+  if (!options.depfile_path.empty() &&
+      !WriteDepfile(options.depfile_path, AbsolutePath(options.save_path), result.dependencies,
+                    &error)) {
+    PrintError(error);
+    return kExitConversionFailed;
+  }
+  if (!output.Commit(&error)) {
+    PrintError(error);
+    return kExitConversionFailed;
+  }
+  if (options.verbose) PrintStep(start_time, "saved " + options.save_path);
+  return kExitSuccess;
+}
+
+}  // namespace pt2ts

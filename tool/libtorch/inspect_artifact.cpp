@@ -1,0 +1,243 @@
+// pt2ts inspect: what a TorchScript file holds, for any TorchScript file,
+// without starting Python: format version, methods with their schemas, the
+// submodule tree with parameter counts, parameters and buffers by dtype,
+// training mode and pt2ts's metadata when present. Text or JSON.
+#include <caffe2/serialize/inline_container.h>
+#include <torch/script.h>
+
+#include <cstdio>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "diagnostics.h"
+#include "exit_codes.h"
+#include "torch_api.h"
+
+namespace pt2ts {
+namespace {
+
+constexpr const char* kMetadataFile = "pt2ts.json";
+
+// torch's Python names (float32, int64), which users know from their code.
+std::string DtypeName(c10::ScalarType type) {
+  switch (type) {
+    case c10::ScalarType::Float: return "float32";
+    case c10::ScalarType::Double: return "float64";
+    case c10::ScalarType::Half: return "float16";
+    case c10::ScalarType::BFloat16: return "bfloat16";
+    case c10::ScalarType::Long: return "int64";
+    case c10::ScalarType::Int: return "int32";
+    case c10::ScalarType::Short: return "int16";
+    case c10::ScalarType::Char: return "int8";
+    case c10::ScalarType::Byte: return "uint8";
+    case c10::ScalarType::Bool: return "bool";
+    default: return c10::toString(type);
+  }
+}
+
+struct TensorTotals {
+  int64_t count = 0;  // tensors
+  int64_t elements = 0;
+  int64_t bytes = 0;
+  std::map<std::string, std::pair<int64_t, int64_t>> by_dtype;  // elements, bytes
+
+  void Add(const at::Tensor& tensor) {
+    ++count;
+    elements += tensor.numel();
+    const int64_t size = tensor.numel() * static_cast<int64_t>(tensor.element_size());
+    bytes += size;
+    auto& entry = by_dtype[DtypeName(tensor.scalar_type())];
+    entry.first += tensor.numel();
+    entry.second += size;
+  }
+};
+
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
+          out += escaped;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string HumanBytes(int64_t bytes) {
+  char text[32];
+  if (bytes < 1024) {
+    std::snprintf(text, sizeof(text), "%lld B", static_cast<long long>(bytes));
+  } else if (bytes < 1024 * 1024) {
+    std::snprintf(text, sizeof(text), "%.1f KiB", bytes / 1024.0);
+  } else {
+    std::snprintf(text, sizeof(text), "%.1f MiB", bytes / (1024.0 * 1024.0));
+  }
+  return text;
+}
+
+// "forward(Tensor x, int n=2) -> Tensor": the schema without `self`.
+std::string MethodSignature(const torch::jit::Method& method) {
+  const c10::FunctionSchema& schema = method.function().getSchema();
+  std::ostringstream text;
+  text << method.name() << "(";
+  const auto& arguments = schema.arguments();
+  for (size_t i = 1; i < arguments.size(); ++i) {
+    if (i > 1) text << ", ";
+    text << arguments[i].type()->annotation_str() << " " << arguments[i].name();
+    if (arguments[i].default_value()) text << "=" << *arguments[i].default_value();
+  }
+  text << ") -> ";
+  const auto& returns = schema.returns();
+  if (returns.size() == 1) {
+    text << returns[0].type()->annotation_str();
+  } else {
+    text << "(";
+    for (size_t i = 0; i < returns.size(); ++i) {
+      text << (i ? ", " : "") << returns[i].type()->annotation_str();
+    }
+    text << ")";
+  }
+  return text.str();
+}
+
+int64_t ParameterCount(const torch::jit::Module& module) {
+  int64_t count = 0;
+  for (const at::Tensor& parameter : module.parameters(/*recurse=*/true)) count += parameter.numel();
+  return count;
+}
+
+std::string TypeName(const torch::jit::Module& module) {
+  return module.type()->name() ? module.type()->name()->name() : "Module";
+}
+
+void PrintTree(const torch::jit::Module& module, const std::string& name, int depth) {
+  std::printf("  %*s%s%s%s: %lld parameters\n", depth * 2, "", name.c_str(),
+              name.empty() ? "" : " ", ("(" + TypeName(module) + ")").c_str(),
+              static_cast<long long>(ParameterCount(module)));
+  for (const torch::jit::NameModule& child : module.named_children()) {
+    PrintTree(child.value, child.name, depth + 1);
+  }
+}
+
+std::string TreeJson(const torch::jit::Module& module, const std::string& name) {
+  std::string out = "{\"name\": " + JsonString(name) + ", \"type\": " +
+                    JsonString(TypeName(module)) +
+                    ", \"parameters\": " + std::to_string(ParameterCount(module)) +
+                    ", \"children\": [";
+  bool first = true;
+  for (const torch::jit::NameModule& child : module.named_children()) {
+    out += (first ? "" : ", ") + TreeJson(child.value, child.name);
+    first = false;
+  }
+  return out + "]}";
+}
+
+std::string TotalsJson(const TensorTotals& totals) {
+  std::string out = "{\"tensors\": " + std::to_string(totals.count) +
+                    ", \"elements\": " + std::to_string(totals.elements) +
+                    ", \"bytes\": " + std::to_string(totals.bytes) + ", \"by_dtype\": {";
+  bool first = true;
+  for (const auto& [dtype, sizes] : totals.by_dtype) {
+    out += (first ? "" : ", ") + JsonString(dtype) + ": {\"elements\": " +
+           std::to_string(sizes.first) + ", \"bytes\": " + std::to_string(sizes.second) + "}";
+    first = false;
+  }
+  return out + "}}";
+}
+
+void PrintTotals(const char* title, const TensorTotals& totals) {
+  std::printf("%s: %lld tensors, %lld elements, %s\n", title, static_cast<long long>(totals.count),
+              static_cast<long long>(totals.elements), HumanBytes(totals.bytes).c_str());
+  for (const auto& [dtype, sizes] : totals.by_dtype) {
+    std::printf("  %s: %lld elements, %s\n", dtype.c_str(), static_cast<long long>(sizes.first),
+                HumanBytes(sizes.second).c_str());
+  }
+}
+
+std::string ProducerTorchVersion(const std::string& metadata) {
+  // pt2ts records it; plain torch.jit.save (1.x) does not.
+  const std::string key = "\"torch_version\": \"";
+  const size_t start = metadata.find(key);
+  if (start == std::string::npos) return "";
+  const size_t end = metadata.find('"', start + key.size());
+  return metadata.substr(start + key.size(), end - start - key.size());
+}
+
+}  // namespace
+}  // namespace pt2ts
+
+extern "C" __attribute__((visibility("default"))) int pt2ts_torch_inspect(
+    const pt2ts::InspectRequest& request) {
+  using namespace pt2ts;
+  uint64_t format_version = 0;
+  torch::jit::Module module;
+  torch::jit::ExtraFilesMap extra_files{{kMetadataFile, ""}};
+  try {
+    format_version = caffe2::serialize::PyTorchStreamReader(request.path).version();
+    module = torch::jit::load(request.path, c10::nullopt, extra_files);
+  } catch (const c10::Error& error) {
+    const std::string message = error.msg();
+    PrintError("'" + request.path + "' is not a TorchScript file LibTorch can load: " +
+               message.substr(0, message.find('\n')));
+    return kExitConversionFailed;
+  } catch (const std::exception& error) {
+    PrintError("'" + request.path + "' is not a TorchScript file LibTorch can load: " + error.what());
+    return kExitConversionFailed;
+  }
+  const std::string metadata = extra_files[kMetadataFile];
+  const std::string producer = ProducerTorchVersion(metadata);
+  TensorTotals parameters, buffers;
+  for (const at::Tensor& tensor : module.parameters()) parameters.Add(tensor);
+  for (const at::Tensor& tensor : module.buffers()) buffers.Add(tensor);
+  const std::vector<torch::jit::Method> methods = module.get_methods();
+
+  if (request.json) {
+    std::string out = "{\n  \"file\": " + JsonString(request.path) +
+                      ",\n  \"format_version\": " + std::to_string(format_version) +
+                      ",\n  \"producer_torch_version\": " +
+                      (producer.empty() ? "null" : JsonString(producer)) +
+                      ",\n  \"training\": " + (module.is_training() ? "true" : "false") +
+                      ",\n  \"methods\": [";
+    for (size_t i = 0; i < methods.size(); ++i) {
+      out += (i ? ", " : "") + std::string("{\"name\": ") + JsonString(methods[i].name()) +
+             ", \"signature\": " + JsonString(MethodSignature(methods[i])) + "}";
+    }
+    out += "],\n  \"modules\": " + TreeJson(module, "") +
+           ",\n  \"parameters\": " + TotalsJson(parameters) +
+           ",\n  \"buffers\": " + TotalsJson(buffers) +
+           ",\n  \"pt2ts\": " + (metadata.empty() ? "null" : metadata) + "\n}\n";
+    std::fputs(out.c_str(), stdout);
+    return kExitSuccess;
+  }
+  std::printf("file: %s\n", request.path.c_str());
+  std::printf("format version: %llu\n", static_cast<unsigned long long>(format_version));
+  std::printf("producer: %s\n",
+              producer.empty() ? "not recorded (not written by pt2ts)"
+                               : ("torch " + producer + " (recorded by pt2ts)").c_str());
+  std::printf("mode: %s\n", module.is_training() ? "training" : "eval");
+  std::printf("methods:\n");
+  for (const torch::jit::Method& method : methods) {
+    std::printf("  %s\n", MethodSignature(method).c_str());
+  }
+  std::printf("modules:\n");
+  PrintTree(module, "", 0);
+  PrintTotals("parameters", parameters);
+  PrintTotals("buffers", buffers);
+  if (metadata.empty()) {
+    std::printf("pt2ts metadata: none\n");
+  } else {
+    std::printf("pt2ts metadata (%s):\n%s\n", kMetadataFile, metadata.c_str());
+  }
+  return kExitSuccess;
+}
