@@ -25,7 +25,9 @@ void* LoadLibrarySymbol(PtLibrary library, const char* symbol, std::string* erro
   const std::string path = ExecutableDirectory() + "/" + relative;
   // RTLD_GLOBAL: Python extension modules (torch._C, math, ...) resolve the
   // interpreter's symbols from the global scope.
-  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
+  // RTLD_LAZY: LibTorch has hundreds of thousands of symbols; binding them
+  // all up front would cost more than the work itself.
+  void* handle = ::dlopen(path.c_str(), RTLD_LAZY | RTLD_GLOBAL);
   if (handle == nullptr) {
     *error = std::string("cannot load pt2ts's library: ") + ::dlerror() +
              " (is the installation complete?)";

@@ -1,13 +1,14 @@
 """The conversion, step by step: import torch and the user's module, build the
 model, load its weights, script it and save it where the front end asked."""
 
+import gc
 import os
 import random
 import re
 import sys
 
-from _pt2ts import (dependency_files, example_inputs, metadata, module_loader, reporting,
-                    state_dict, torch_version, weights)
+from _pt2ts import (dependency_files, example_inputs, fast_build, metadata, module_loader,
+                    reporting, state_dict, torch_version, weights)
 from _pt2ts.errors import ConversionError
 
 
@@ -52,6 +53,41 @@ def _save(torch, scripted, staging_path, save_path, extra_files):
                               % message.strip().splitlines()[0], message) from None
 
 
+def _build(torch, factory, options, skip_init=False):
+    # Fixed seeds: a model converted without weights keeps the same random
+    # initial values, so its artifact is byte-reproducible too.
+    random.seed(0)
+    torch.manual_seed(0)
+    model = module_loader.build_model(factory, options["model_name"], options["args"],
+                                      options["kwargs"])
+    reporting.step("built %s%s" % (type(model).__name__,
+                                   " (initialisation skipped)" if skip_init else ""))
+    return model
+
+
+def _find_weights(options):
+    path = options["state_dict_path"]
+    loaded = weights.load_weights(path, options["trust_weights"])
+    return state_dict.find_state_dict(loaded, options["state_key"], path)
+
+
+def _build_with_weights(torch, factory, options):
+    """The fast path (fast_build.py): returns the model with its weights in
+    place, or None when the plain path must run."""
+    if options["non_strict"] or not fast_build.enabled():
+        return None
+    with fast_build.SkippedInit() as init:
+        model = _build(torch, factory, options, skip_init=True)
+    found = _find_weights(options)
+    found = state_dict.strip_wrapper_prefix(found, set(model.state_dict().keys()))
+    if not fast_build.try_assign(model, found, init.skipped):
+        reporting.step("the weights do not cover the model exactly: building it again normally")
+        return None
+    reporting.step("loaded %d tensors from %s (as the model's own)"
+                   % (len(found), options["state_dict_path"]))
+    return model
+
+
 def convert(options):
     for folder in reversed(options["python_paths"]):
         sys.path.insert(0, os.path.abspath(folder))
@@ -64,24 +100,20 @@ def convert(options):
     global python_libtorch_path
     # Another version is another build: check the artifact in a fresh process.
     python_libtorch_path = torch_version.loaded_libtorch_path() if same_version else ""
-    # Fixed seeds: a model converted without weights keeps the same random
-    # initial values, so its artifact is byte-reproducible too.
-    random.seed(0)
-    torch.manual_seed(0)
-
     module_path, model_name = options["module_path"], options["model_name"]
     module = module_loader.import_user_module(module_path)
     reporting.step("imported %s" % module_path)
     factory = module_loader.find_model(module, model_name, module_path)
-    model = module_loader.build_model(factory, model_name, options["args"], options["kwargs"])
-    reporting.step("built %s" % type(model).__name__)
-
     weights_path = options["state_dict_path"]
-    if weights_path:
-        loaded = weights.load_weights(weights_path, options["trust_weights"])
-        found = state_dict.find_state_dict(loaded, options["state_key"], weights_path)
-        state_dict.load_into(model, found, not options["non_strict"], weights_path, model_name)
-        reporting.step("loaded %d tensors from %s" % (len(found), weights_path))
+    model = _build_with_weights(torch, factory, options) if weights_path else None
+    if model is None:
+        model = _build(torch, factory, options)
+        if weights_path:
+            found = _find_weights(options)
+            state_dict.load_into(model, found, not options["non_strict"], weights_path,
+                                 model_name)
+            reporting.step("loaded %d tensors from %s" % (len(found), weights_path))
+            del found
 
     model.train(options["train"])
     scripted = _script(torch, model, model_name)
@@ -104,6 +136,10 @@ def convert(options):
           {metadata.METADATA_FILE: record})
     reporting.step("wrote the artifact (staged beside %s)" % options["save_path"])
     dependencies[:] = read
+    # Free the model before LibTorch loads the artifact to check it: the peak
+    # memory stays near one copy of the weights.
+    del model, scripted
+    gc.collect()
     return 0
 
 

@@ -78,7 +78,7 @@ def find_state_dict(loaded, state_key, path):
         % (path, type(loaded).__name__))
 
 
-def _strip_wrapper_prefix(state_dict, model_keys):
+def strip_wrapper_prefix(state_dict, model_keys):
     """Removes a wrapper prefix from the keys when that makes more keys match;
     only ever a prefix, never a substring ('submodule.w' stays)."""
     best, best_matches = state_dict, len(model_keys.intersection(state_dict))
@@ -115,7 +115,7 @@ def load_into(model, state_dict, strict, path, model_name):
     """Loads the state dict into the model; a mismatch is an error when strict
     and a warning otherwise."""
     model_state = model.state_dict()
-    state_dict = _strip_wrapper_prefix(state_dict, set(model_state.keys()))
+    state_dict = strip_wrapper_prefix(state_dict, set(model_state.keys()))
     mismatched = [k for k, v in state_dict.items()
                   if k in model_state and tuple(v.shape) != tuple(model_state[k].shape)]
     loadable = collections.OrderedDict((k, v) for k, v in state_dict.items() if k not in mismatched)

@@ -1,0 +1,182 @@
+"""pt2ts against the plain Python script it replaces, paired in one run.
+
+    /usr/bin/python3 bench/run_benchmarks.py [--pt2ts PATH] [--runs N] [--work DIR]
+
+Measures wall time (median, min, max) and peak RSS of each conversion, for a
+small MLP, torchvision's resnet18 and a model with ~1 GB of float32 weights
+(generated into the work folder, never committed), alternating the two tools
+so machine noise hits both alike; then pt2ts --version/--help, pt2ts inspect
+and a no-op `cmake --build` of a project with 20 models. Prints a Markdown
+report (BENCHMARKS.md records the latest one). Benchmarks, not tests: nothing
+here asserts a time.
+
+This process never imports torch: a child's peak RSS (ru_maxrss) starts from
+its parent's size at fork, so the parent must stay small."""
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PYTHON = sys.executable
+
+
+def measure(command, env=None, cwd=None):
+    """(wall seconds, peak RSS in MiB) of one run of command."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit("failed: %s\n%s" % (" ".join(command), stderr))
+    return wall, usage.ru_maxrss / 1024.0
+
+
+def summary(values):
+    return statistics.median(values), min(values), max(values)
+
+
+CASES = (("small MLP", os.path.join(HERE, "models.py"), "SmallMLP"),
+         ("resnet18", "torchvision.models", "resnet18"),
+         ("large MLP (1 GB)", os.path.join(HERE, "models.py"), "LargeMLP"))
+
+
+def generate_weights(work):
+    """Runs in a child process (--generate): writes each model's weights."""
+    import torch
+    import torchvision
+
+    sys.path.insert(0, HERE)
+    import models  # noqa: E402
+
+    builders = {"SmallMLP": models.SmallMLP, "LargeMLP": models.LargeMLP,
+                "resnet18": torchvision.models.resnet18}
+    torch.manual_seed(0)
+    for _, _, model_name in CASES:
+        weights = os.path.join(work, model_name + ".weights.pt")
+        if not os.path.exists(weights):
+            print("generating", weights, file=sys.stderr)
+            torch.save(builders[model_name]().state_dict(), weights)
+
+
+def make_weights(work):
+    subprocess.run([PYTHON, os.path.abspath(__file__), "--generate", "--work", work], check=True)
+    cases = []
+    for name, module, model_name in CASES:
+        weights = os.path.join(work, model_name + ".weights.pt")
+        cases.append((name, module, model_name, weights, os.path.getsize(weights)))
+    return cases
+
+
+def bench_conversions(pt2ts, cases, runs, work):
+    rows = []
+    baseline = [measure([PYTHON, "-c", "import torch"])[1] for _ in range(3)]
+    import_torch_rss = statistics.median(baseline)
+    for name, module, model_name, weights, size in cases:
+        n = max(2, runs // 2) if size > 100e6 else runs
+        results = {"plain": [], "pt2ts": [], "slow": []}
+        for _ in range(n):
+            for tool in ("plain", "pt2ts", "slow"):
+                out = os.path.join(work, tool, model_name + ".pt")
+                os.makedirs(os.path.dirname(out), exist_ok=True)
+                env = None
+                if tool == "plain":
+                    command = [PYTHON, os.path.join(HERE, "plain_convert.py"), module, model_name,
+                               weights, out]
+                else:
+                    command = [pt2ts, module, model_name, "-w", weights, "-s", out]
+                if tool == "slow":  # what the fast path (fast_build.py) buys
+                    env = dict(os.environ, PT2TS_DISABLE_FAST_PATHS="1")
+                results[tool].append(measure(command, env=env))
+        rows.append((name, size, n, results))
+    return import_torch_rss, rows
+
+
+def bench_front_end(pt2ts, artifact):
+    figures = {}
+    for label, args, n in (("pt2ts --version", ["--version"], 50),
+                           ("pt2ts --help", ["--help"], 50),
+                           ("pt2ts inspect resnet18.pt", ["inspect", artifact], 5)):
+        figures[label] = summary([measure([pt2ts] + args)[0] for _ in range(n)])
+    return figures
+
+
+def bench_noop_build(prefix, work, models_file):
+    project = os.path.join(work, "twenty_models")
+    shutil.rmtree(project, ignore_errors=True)
+    os.makedirs(project)
+    shutil.copy(models_file, project)
+    calls = "\n".join("pt2ts_add_torchscript(mlp%d MODULE models.py MODEL SmallMLP "
+                      "KWARGS hidden %d)" % (i, 16 + i) for i in range(20))
+    with open(os.path.join(project, "CMakeLists.txt"), "w") as cmakelists:
+        cmakelists.write("cmake_minimum_required(VERSION 3.18)\nproject(twenty NONE)\n"
+                         "find_package(Pt2ts REQUIRED)\n" + calls + "\n")
+    build = os.path.join(project, "build")
+    subprocess.run(["cmake", "-S", project, "-B", build, "-G", "Ninja",
+                    "-DCMAKE_PREFIX_PATH=" + prefix], check=True, capture_output=True)
+    subprocess.run(["cmake", "--build", build], check=True, capture_output=True)
+    return {
+        "no-op `cmake --build` (20 models, Ninja)":
+            summary([measure(["cmake", "--build", build])[0] for _ in range(10)]),
+        "no-op `ninja` (20 models)":
+            summary([measure(["ninja", "-C", build])[0] for _ in range(10)]),
+    }
+
+
+def report(import_torch_rss, rows, figures):
+    lines = ["| model | weights | runs | plain script: wall median (min–max) | pt2ts: wall "
+             "median (min–max) | wall ratio | plain peak RSS | pt2ts peak RSS | RSS ratio | "
+             "pt2ts RSS − import torch | pt2ts without fast path: wall, peak RSS |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, size, n, results in rows:
+        walls = {t: summary([w for w, _ in r]) for t, r in results.items()}
+        rss = {t: statistics.median([m for _, m in r]) for t, r in results.items()}
+        lines.append("| %s | %.1f MB | %d | %.2f s (%.2f–%.2f) | %.2f s (%.2f–%.2f) | %.2f× | "
+                     "%.0f MiB | %.0f MiB | %.2f× | %.2f× weights | %.2f s, %.0f MiB |" % (
+                         name, size / 1e6, n, *walls["plain"], *walls["pt2ts"],
+                         walls["pt2ts"][0] / walls["plain"][0], rss["plain"], rss["pt2ts"],
+                         rss["pt2ts"] / rss["plain"],
+                         (rss["pt2ts"] - import_torch_rss) * 2**20 / size,
+                         walls["slow"][0], rss["slow"]))
+    lines += ["", "`import torch` alone: %.0f MiB peak RSS." % import_torch_rss, "",
+              "| command | median | min | max |", "|---|---|---|---|"]
+    for label, (median, low, high) in figures.items():
+        lines.append("| %s | %.1f ms | %.1f ms | %.1f ms |" % (label, median * 1e3, low * 1e3,
+                                                                high * 1e3))
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pt2ts", default=shutil.which("pt2ts") or "pt2ts")
+    parser.add_argument("--prefix", default="/usr/local",
+                        help="install prefix holding lib/cmake/Pt2ts (for the CMake benchmark)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--work", default=os.path.join(ROOT, "build", "bench"))
+    parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    if args.generate:
+        return generate_weights(args.work)
+    cases = make_weights(args.work)
+    import_torch_rss, rows = bench_conversions(args.pt2ts, cases, args.runs, args.work)
+    figures = bench_front_end(args.pt2ts, os.path.join(args.work, "pt2ts", "resnet18.pt"))
+    figures.update(bench_noop_build(args.prefix, args.work, os.path.join(HERE, "models.py")))
+    torch_version = subprocess.run([PYTHON, "-c", "import torch; print(torch.__version__)"],
+                                   capture_output=True, text=True).stdout.strip()
+    print("Machine: %s, %d cores, Python %s, torch %s\n" % (
+        platform.platform(), os.cpu_count(), platform.python_version(), torch_version))
+    print(report(import_torch_rss, rows, figures))
+
+
+if __name__ == "__main__":
+    main()
