@@ -89,6 +89,24 @@ def _tensor_attributes(model):
     return found
 
 
+def _storage(tensor):
+    """The tensor's storage: untyped_storage() where it exists (torch 2.x
+    deprecates storage()), storage() on torch 1.13."""
+    if hasattr(tensor, "untyped_storage"):
+        return tensor.untyped_storage()
+    return tensor.storage()
+
+
+def _is_compact(tensor):
+    """Whether the tensor is all of its storage, in order (then it can be
+    used as it is; views and slices are copied)."""
+    storage = _storage(tensor)
+    storage_bytes = storage.nbytes() if hasattr(storage, "nbytes") else (
+        storage.size() * tensor.element_size())
+    return (tensor.is_contiguous() and tensor.storage_offset() == 0
+            and storage_bytes == tensor.numel() * tensor.element_size())
+
+
 def try_assign(model, weights, skipped):
     """Makes the weights the model's tensors when they cover it exactly;
     returns False (model untouched) otherwise."""
@@ -110,15 +128,13 @@ def try_assign(model, weights, skipped):
             return False
         # Two keys sharing storage in the file but not in the model would be
         # saved differently: take the plain path then.
-        pointer = value.storage().data_ptr()
+        pointer = _storage(value).data_ptr()
         if pointer in storages and targets[storages[pointer]] is not target:
             return False
         storages[pointer] = key
     with torch.no_grad():
         for key, value in weights.items():
-            compact = (value.is_contiguous() and value.storage_offset() == 0
-                       and value.storage().size() == value.numel())
-            if compact:
+            if _is_compact(value):
                 targets[key].data = value
             else:
                 targets[key].copy_(value)
