@@ -52,8 +52,9 @@ function(pt2ts_add_torchscript name)
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
   endif()
+  # DEFINED and STREQUAL, not if(arg_X): values such as 0 or OFF are valid.
   foreach(keyword IN ITEMS MODULE MODEL)
-    if(NOT arg_${keyword})
+    if(NOT DEFINED arg_${keyword} OR arg_${keyword} STREQUAL "")
       message(FATAL_ERROR "${keyword} is required")
     endif()
   endforeach()
@@ -128,10 +129,11 @@ function(pt2ts_add_torchscript name)
     get_filename_component(dependency "${dependency}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
     list(APPEND file_dependencies "${dependency}")
   endforeach()
-  if(arg_ARGS)
+  list(LENGTH arg_ARGS args_count)
+  if(args_count GREATER 0)
     list(APPEND command_args --args ${arg_ARGS})
   endif()
-  if(arg_KWARGS)
+  if(kwargs_count GREATER 0)
     list(APPEND command_args --kwargs ${arg_KWARGS})
   endif()
   list(APPEND command_args ${arg_OPTIONS})
@@ -159,6 +161,14 @@ function(pt2ts_add_torchscript name)
                         "give this one a different name or OUTPUT")
   endif()
   set_property(GLOBAL APPEND PROPERTY PT2TS_OUTPUTS "${output}")
+
+  # CMake 3.25's Ninja generator mis-escapes '$' in depfile paths: the model
+  # would be reconverted on every build. Say so instead of failing silently.
+  if(CMAKE_GENERATOR MATCHES "Ninja" AND "${CMAKE_CURRENT_BINARY_DIR};${module};${file_dependencies}" MATCHES "\\$")
+    message(WARNING "a path of this model contains '$', which CMake's Ninja generator does not "
+                    "escape in depfiles: the model will be reconverted on every build. Move the "
+                    "project or build folder to a path without '$'.")
+  endif()
 
   # Make does not rerun a rule whose command changed; a settings file that
   # changes with the arguments makes both generators reconvert.

@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <set>
 #include <string>
 #include <vector>
@@ -133,6 +135,19 @@ std::vector<std::string> UnprotectValues(const std::vector<std::string>& values)
   return result;
 }
 
+// A tolerance: a finite number >= 0 (CLI11's range check prints the range as
+// a 300-digit number and lets "nan" through).
+const CLI::Validator kTolerance(
+    [](std::string& text) -> std::string {
+      char* end = nullptr;
+      const double value = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0' || !std::isfinite(value) || value < 0) {
+        return "'" + text + "' is not a tolerance (a finite number >= 0, like 1e-4)";
+      }
+      return "";
+    },
+    "TOLERANCE");
+
 CommandLine UsageError(const std::string& message) {
   PrintError(message);
   std::fprintf(stderr, "Run 'pt2ts --help' for usage.\n");
@@ -199,10 +214,10 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
                  "tensors saved with torch.save (for inputs that must be valid, e.g. token ids)");
   app.add_option("--rtol", options.rtol, "Relative tolerance of the check against eager PyTorch")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(kTolerance);
   app.add_option("--atol", options.atol, "Absolute tolerance of the check against eager PyTorch")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(kTolerance);
   app.add_flag("--allow-torch-version-mismatch", options.allow_torch_version_mismatch,
                "Convert even though the Python environment's torch is another version than "
                "pt2ts's LibTorch (the artifact may not load in your C++ program)");

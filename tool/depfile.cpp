@@ -9,18 +9,39 @@
 
 namespace pt2ts {
 
+std::string DepfilePathProblem(const std::string& path) {
+  if (path.empty()) return "an empty path";
+  for (const char c : path) {
+    switch (c) {
+      case '\0': return "a NUL byte in a path";
+      case '\n': return "a newline in a path";
+      case '\r': return "a carriage return in a path";
+      case '\t': return "a tab in a path";
+      default: break;
+    }
+  }
+  if (path.back() == '\\') return "a path ending in a backslash";
+  if (path.back() == ':') return "a path ending in ':'";
+  return "";
+}
+
 std::string EscapeDepfilePath(const std::string& path) {
   std::string escaped;
   escaped.reserve(path.size());
+  size_t backslashes = 0;  // the run of backslashes just before c
   for (const char c : path) {
-    if (c == ' ' || c == '#' || c == '\t') {
-      escaped += '\\';
-      escaped += c;
+    if (c == ' ') {
+      // The run is already written: write it again, plus the space's own.
+      escaped.append(backslashes + 1, '\\');
+      escaped += ' ';
+    } else if (c == '#') {
+      escaped += "\\#";
     } else if (c == '$') {
       escaped += "$$";
     } else {
       escaped += c;
     }
+    backslashes = c == '\\' ? backslashes + 1 : 0;
   }
   return escaped;
 }
@@ -41,7 +62,11 @@ bool MakeParentDirectories(const std::string& path) {
   if (slash == std::string::npos || slash == 0) return true;
   const std::string dir = path.substr(0, slash);
   struct stat info {};
-  if (::stat(dir.c_str(), &info) == 0) return S_ISDIR(info.st_mode);
+  if (::stat(dir.c_str(), &info) == 0) {
+    if (S_ISDIR(info.st_mode)) return true;
+    errno = ENOTDIR;
+    return false;
+  }
   if (!MakeParentDirectories(dir)) return false;
   return ::mkdir(dir.c_str(), 0777) == 0 || errno == EEXIST;
 }
@@ -50,9 +75,15 @@ bool MakeParentDirectories(const std::string& path) {
 
 bool WriteDepfile(const std::string& path, const std::string& target,
                   const std::vector<std::string>& dependencies, std::string* error) {
+  std::string problem = DepfilePathProblem(target);
+  if (!problem.empty()) {
+    *error = "cannot write a depfile for '" + target + "' (" + problem + ")";
+    return false;
+  }
   for (const std::string& dependency : dependencies) {
-    if (dependency.find('\n') != std::string::npos) {
-      *error = "cannot write a depfile naming '" + dependency + "' (a newline in a path)";
+    problem = DepfilePathProblem(dependency);
+    if (!problem.empty()) {
+      *error = "cannot write a depfile naming '" + dependency + "' (" + problem + ")";
       return false;
     }
   }

@@ -62,12 +62,19 @@ std::string CheckReadableFile(const std::string& what, const std::string& path) 
   return "";
 }
 
-std::string CheckSavePath(const std::string& path) {
-  if (path.empty()) return "--save_path is empty";
+// An output pt2ts replaces by renaming: only a missing path or a regular
+// file (never a folder, a FIFO or a device such as /dev/null).
+std::string CheckOutputPath(const std::string& option, const std::string& path) {
+  if (path.empty()) return option + " is empty";
   struct stat info {};
   if (EndsWith(path, "/") || (Exists(path, &info) && S_ISDIR(info.st_mode))) {
-    return "--save_path '" + path + "' is a folder; give a file name such as '" +
+    return option + " '" + path + "' is a folder; give a file name such as '" +
            (EndsWith(path, "/") ? path : path + "/") + "model.pt'";
+  }
+  if (Exists(path, &info) && !S_ISREG(info.st_mode)) {
+    return option + " '" + path +
+           "' exists and is not a regular file (a device, FIFO or socket); pt2ts would "
+           "replace it: give another path";
   }
   return "";
 }
@@ -106,7 +113,10 @@ std::string CheckInputs(const ConvertOptions& options) {
   if (error.empty() && !options.example_inputs_path.empty()) {
     error = CheckReadableFile("example inputs file (--example-inputs)", options.example_inputs_path);
   }
-  if (error.empty()) error = CheckSavePath(options.save_path);
+  if (error.empty()) error = CheckOutputPath("--save_path", options.save_path);
+  if (error.empty() && !options.depfile_path.empty()) {
+    error = CheckOutputPath("--depfile", options.depfile_path);
+  }
   return error;
 }
 

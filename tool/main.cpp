@@ -1,6 +1,7 @@
 // pt2ts: the light front end. It parses and checks the command line and only
 // then loads the library that does the work: the engine (Python) for a
 // conversion, the LibTorch library for checks and `inspect`.
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,6 +11,9 @@
 #include "commands.h"
 
 int main(int argc, char** argv) {
+  // A closed stderr (`pt2ts ... 2>&1 | head`) must not kill a conversion
+  // half-way; writes then simply fail.
+  ::signal(SIGPIPE, SIG_IGN);
   int exit_code;
   if (argc > 1 && std::strcmp(argv[1], "inspect") == 0) {
     exit_code = pt2ts::RunInspectCommand(argc - 1, argv + 1);

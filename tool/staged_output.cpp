@@ -1,5 +1,6 @@
 #include "staged_output.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -7,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -19,15 +21,34 @@ constexpr size_t kMaxPath = 4096;
 char g_signal_file[kMaxPath];
 char g_signal_scratch[kMaxPath];
 char g_signal_dir[kMaxPath];
+constexpr int kMaxCreatedDirs = 32;
+char g_signal_created[kMaxCreatedDirs][kMaxPath];  // output folders pt2ts made
+volatile sig_atomic_t g_signal_created_count = 0;
 volatile sig_atomic_t g_signal_armed = 0;
 
+// Interruptions (the process dies by them after cleaning up)...
 constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP};
+// ...and crashes, e.g. torch aborting when the disk fills up mid-write.
+constexpr int kCrashSignals[] = {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+
+void WriteStderr(const char* text) {
+  ssize_t ignored = ::write(STDERR_FILENO, text, std::strlen(text));
+  (void)ignored;
+}
 
 void CleanupAndDie(int signal_number) {
   if (g_signal_armed) {
     ::unlink(g_signal_file);
     ::unlink(g_signal_scratch);
     ::rmdir(g_signal_dir);
+    for (int i = g_signal_created_count - 1; i >= 0; --i) ::rmdir(g_signal_created[i]);
+    g_signal_armed = 0;
+  }
+  for (int crash : kCrashSignals) {
+    if (signal_number == crash) {
+      WriteStderr("pt2ts: error: pt2ts crashed during the conversion (see the message above, "
+                  "e.g. a full disk); nothing was written\n");
+    }
   }
   // Die by the same signal so callers (make, ninja, shells) see it.
   ::signal(signal_number, SIG_DFL);
@@ -48,6 +69,29 @@ void InstallSignalHandlers() {
     }
     ::sigaction(signal_number, &action, nullptr);
   }
+  for (int signal_number : kCrashSignals) ::sigaction(signal_number, &action, nullptr);
+}
+
+// A staging folder is ".NAME.pt2ts-PID-XXXXXX". One whose process is gone
+// (killed by SIGKILL, which cannot be caught) is removed by the next
+// conversion to the same path.
+std::string StagingPrefix(const std::string& name) { return "." + name + ".pt2ts-"; }
+
+void RemoveStaleStagingFolders(const std::string& dir, const std::string& name) {
+  DIR* listing = ::opendir(dir.c_str());
+  if (listing == nullptr) return;
+  const std::string prefix = StagingPrefix(name);
+  while (const dirent* entry = ::readdir(listing)) {
+    const std::string entry_name = entry->d_name;
+    if (entry_name.compare(0, prefix.size(), prefix) != 0) continue;
+    const long pid = std::strtol(entry_name.c_str() + prefix.size(), nullptr, 10);
+    if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    const std::string stale = dir + "/" + entry_name;
+    ::unlink((stale + "/" + name).c_str());
+    ::unlink((stale + "/pt2ts-check.pt").c_str());
+    ::rmdir(stale.c_str());
+  }
+  ::closedir(listing);
 }
 
 // Blocks the cleanup signals for the lifetime of the object.
@@ -116,7 +160,9 @@ bool StagedOutput::Prepare(const std::string& final_path, std::string* error) {
     RemoveCreatedDirectories();
     return false;
   }
-  const std::string staging_dir = (slash == 0 ? "" : dir) + "/." + name + ".pt2ts-XXXXXX";
+  RemoveStaleStagingFolders(slash == 0 ? "/" : dir, name);
+  const std::string staging_dir = (slash == 0 ? "" : dir) + "/" + StagingPrefix(name) +
+                                  std::to_string(::getpid()) + "-XXXXXX";
   if (staging_dir.size() + name.size() + 20 >= kMaxPath) {
     RemoveCreatedDirectories();
     *error = "output path is too long: '" + final_path + "'";
@@ -137,6 +183,12 @@ bool StagedOutput::Prepare(const std::string& final_path, std::string* error) {
   scratch_file_ = staging_dir_ + "/pt2ts-check.pt";
   std::memcpy(g_signal_file, staging_file_.c_str(), staging_file_.size() + 1);
   std::memcpy(g_signal_scratch, scratch_file_.c_str(), scratch_file_.size() + 1);
+  g_signal_created_count = 0;
+  for (const std::string& created : created_dirs_) {
+    if (g_signal_created_count == kMaxCreatedDirs || created.size() >= kMaxPath) break;
+    std::memcpy(g_signal_created[g_signal_created_count], created.c_str(), created.size() + 1);
+    g_signal_created_count = g_signal_created_count + 1;
+  }
   std::memcpy(g_signal_dir, staging_dir_.c_str(), staging_dir_.size() + 1);
   g_signal_armed = 1;
   InstallSignalHandlers();

@@ -15,7 +15,9 @@
 #include "library_loader.h"
 #include "torch_build_info.h"
 
-extern char** environ;
+// POSIX: the application declares environ itself (glibc's <unistd.h> only
+// does with _GNU_SOURCE, which g++ happens to define).
+extern char** environ;  // NOLINT(readability-redundant-declaration): see above
 
 namespace pt2ts {
 namespace {
@@ -50,6 +52,7 @@ int VerifyInFreshProcess(const VerifyRequest& request) {
       ExactText(request.rtol), ExactText(request.atol), request.verbose ? "1" : "0",
       ExactText(request.start_time)};
   std::vector<char*> argv;
+  argv.reserve(arguments.size() + 1);
   for (const std::string& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);
   pid_t child = 0;

@@ -50,6 +50,17 @@ const char* BuiltInPythonExecutable() { return kPythonExecutable; }
 bool StartPython(const std::string& executable, std::string* error) {
   if (executable != kPythonExecutable && !CheckVirtualEnvironment(executable, error)) return false;
 
+  // UTF-8 mode: file names are UTF-8 whatever the locale (builds often run
+  // under LANG=C, where Python would otherwise use ASCII and fail on 'ü').
+  PyPreConfig preconfig;
+  PyPreConfig_InitIsolatedConfig(&preconfig);
+  preconfig.utf8_mode = 1;
+  PyStatus prestatus = Py_PreInitialize(&preconfig);
+  if (PyStatus_Exception(prestatus)) {
+    *error = "cannot start Python (" + executable + ")";
+    return false;
+  }
+
   PyConfig config;
   // Isolated: ignore PYTHONPATH, PYTHONHOME, user site-packages and the
   // current directory, so a build behaves the same in every shell.

@@ -78,10 +78,10 @@ std::string HumanBytes(int64_t bytes) {
   char text[32];
   if (bytes < 1024) {
     std::snprintf(text, sizeof(text), "%lld B", static_cast<long long>(bytes));
-  } else if (bytes < 1024 * 1024) {
-    std::snprintf(text, sizeof(text), "%.1f KiB", bytes / 1024.0);
+  } else if (bytes < int64_t{1024} * 1024) {
+    std::snprintf(text, sizeof(text), "%.1f KiB", static_cast<double>(bytes) / 1024.0);
   } else {
-    std::snprintf(text, sizeof(text), "%.1f MiB", bytes / (1024.0 * 1024.0));
+    std::snprintf(text, sizeof(text), "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
   }
   return text;
 }
@@ -187,7 +187,7 @@ extern "C" __attribute__((visibility("default"))) int pt2ts_torch_inspect(
     format_version = caffe2::serialize::PyTorchStreamReader(request.path).version();
     module = torch::jit::load(request.path, c10::nullopt, extra_files);
   } catch (const c10::Error& error) {
-    const std::string message = error.msg();
+    const std::string& message = error.msg();
     PrintError("'" + request.path + "' is not a TorchScript file LibTorch can load: " +
                message.substr(0, message.find('\n')));
     return kExitConversionFailed;

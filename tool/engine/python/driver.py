@@ -39,7 +39,26 @@ def _script(torch, model, model_name):
             text) from None
 
 
+def _check_free_space(scripted, staging_path, save_path):
+    """torch 1.13 aborts the process when the disk fills up mid-write, so a
+    save that cannot fit is refused up front (the tensors' bytes plus room
+    for code and the zip's own records)."""
+    needed = sum(t.numel() * t.element_size() for t in scripted.state_dict().values())
+    needed = int(needed * 1.02) + (1 << 20)
+    try:
+        stat = os.statvfs(os.path.dirname(staging_path))
+    except OSError:
+        return
+    free = stat.f_bavail * stat.f_frsize
+    if free < needed:
+        raise ConversionError(
+            "not enough disk space for '%s': the artifact needs about %.1f MB, the folder's file "
+            "system has %.1f MB free (No space left on device)"
+            % (save_path, needed / 1e6, free / 1e6))
+
+
 def _save(torch, scripted, staging_path, save_path, extra_files):
+    _check_free_space(scripted, staging_path, save_path)
     try:
         torch.jit.save(scripted, staging_path, _extra_files=extra_files)
     except OSError as exc:

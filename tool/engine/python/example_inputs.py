@@ -27,8 +27,8 @@ def make_inputs(torch, specs, path, trust):
     values = tuple(loaded) if isinstance(loaded, (list, tuple)) else (loaded,)
     if not all(isinstance(v, torch.Tensor) for v in values):
         raise ConversionError(
-            "example inputs file '%s' holds a %s; it must hold a tensor or a tuple/list of "
-            "tensors, one per forward argument" % (path, type(loaded).__name__))
+            "example inputs file '%s' holds %s; it must hold a tensor or a tuple/list of "
+            "tensors, one per forward argument" % (path, reporting.a_type(loaded)))
     return values
 
 

@@ -171,8 +171,8 @@ def build_model(factory, model_name, args, kwargs):
         return factory
     if not callable(factory):
         raise ConversionError(
-            "'%s' is a %s, not a class or function returning a torch.nn.Module"
-            % (model_name, type(factory).__name__))
+            "'%s' is %s, not a class or function returning a torch.nn.Module"
+            % (model_name, reporting.a_type(factory)))
     try:
         signature = inspect.signature(factory)
     except (TypeError, ValueError):

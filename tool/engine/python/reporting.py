@@ -76,3 +76,9 @@ def details(text):
     """Indented lines that follow an error or warning."""
     if text:
         _print(text.rstrip("\n"))
+
+
+def a_type(value):
+    """'an int', 'a dict', 'an OrderedDict': the value's type with its article."""
+    name = type(value).__name__
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name

@@ -45,8 +45,8 @@ def find_state_dict(loaded, state_key, path):
     if state_key:
         if not isinstance(loaded, collections.abc.Mapping):
             raise ConversionError(
-                "--state_key '%s' given, but weights file '%s' holds a %s, not a dict"
-                % (state_key, path, type(loaded).__name__))
+                "--state_key '%s' given, but weights file '%s' holds %s, not a dict"
+                % (state_key, path, reporting.a_type(loaded)))
         if state_key not in loaded:
             raise ConversionError(
                 "weights file '%s' has no key '%s'; its keys are: %s"
@@ -54,8 +54,8 @@ def find_state_dict(loaded, state_key, path):
         found = _as_state_dict(loaded[state_key])
         if found is None:
             raise ConversionError(
-                "checkpoint['%s'] in '%s' is a %s, not a state dict (a dict of tensors)"
-                % (state_key, path, type(loaded[state_key]).__name__))
+                "checkpoint['%s'] in '%s' is %s, not a state dict (a dict of tensors)"
+                % (state_key, path, reporting.a_type(loaded[state_key])))
         return found
     found = _as_state_dict(loaded)
     if found is not None:
@@ -74,8 +74,8 @@ def find_state_dict(loaded, state_key, path):
             "and none of the usual keys (%s) holds a dict of tensors; pass --state_key KEY%s"
             % (path, _key_list(loaded), ", ".join(WELL_KNOWN_KEYS), hint))
     raise ConversionError(
-        "weights file '%s' holds a %s, not a state dict (a dict of tensors)"
-        % (path, type(loaded).__name__))
+        "weights file '%s' holds %s, not a state dict (a dict of tensors)"
+        % (path, reporting.a_type(loaded)))
 
 
 def strip_wrapper_prefix(state_dict, model_keys):
