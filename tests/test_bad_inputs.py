@@ -19,7 +19,6 @@ created and that what was there is unchanged. Fixtures live in fixtures/bad_inpu
 inputs files are written at test time into the test's temporary folder.
 """
 
-import glob
 import os
 import pickle
 import random
@@ -34,8 +33,8 @@ import zipfile
 
 import torch
 
-from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, PT2TS, Pt2tsTestCase,
-                           fixture, import_file, run_pt2ts)
+from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, PT2TS, Pt2tsTestCase, fixture,
+                           import_file, read_bytes, run_pt2ts, staging_folders)
 
 HERE = fixture("bad_inputs")
 MODELS = fixture("bad_inputs", "models.py")
@@ -51,9 +50,6 @@ def tearDownModule():
     sys.stderr.write("\ntest_bad_inputs: %d distinct bad-input cases checked\n" % len(CASES))
 
 
-def read_bytes(path):
-    with open(path, "rb") as file:
-        return file.read()
 
 
 def write_bytes(path, data):
@@ -62,8 +58,6 @@ def write_bytes(path, data):
     return path
 
 
-def staging_folders(folder, name):
-    return glob.glob(os.path.join(glob.escape(folder), "." + glob.escape(name) + ".pt2ts-*"))
 
 
 def nobody_prefix():

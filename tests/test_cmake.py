@@ -6,15 +6,13 @@ subdirectory modes, for Ninja, Unix Makefiles and Ninja Multi-Config."""
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import unittest
 
 import torch
 
-from pt2ts_testing import FIXTURES, import_file
+from pt2ts_testing import (FIXTURES, import_file, read_bytes, run)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.dirname(HERE)
@@ -22,11 +20,6 @@ INSTALL_PREFIX = os.environ.get("PT2TS_INSTALL_PREFIX", "")
 CMAKE = os.environ.get("CMAKE_COMMAND", "cmake")
 
 
-def run(*command, cwd=None, check=True):
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900)
-    if check and result.returncode != 0:
-        raise AssertionError("%s failed:\n%s\n%s" % (" ".join(command), result.stdout, result.stderr))
-    return result
 
 
 def make_project(folder):
@@ -48,9 +41,6 @@ def write_weights(folder, seed):
     torch.save(model.state_dict(), os.path.join(folder, "cnn_weights.pt"))
 
 
-def read_bytes(path):
-    with open(path, "rb") as file:
-        return file.read()
 
 
 def stamp(path):

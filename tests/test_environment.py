@@ -15,7 +15,7 @@ import unittest
 import torch
 
 from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, Pt2tsTestCase, fixture,
-                           import_file, run_pt2ts)
+                           import_file, read_bytes, run_pt2ts)
 
 PLAIN = fixture("environment", "plain.py")
 WARNS_IN_INIT = fixture("environment", "warns_in_init.py")
@@ -36,9 +36,6 @@ def base_env(**overrides):
     return env
 
 
-def read_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
 
 
 def write_file(path, text, executable=False):

@@ -15,7 +15,6 @@ Tests that need root (mount) or the install fixture (PT2TS_INSTALL_PREFIX)
 skip with the reason when those are missing.
 """
 
-import glob
 import os
 import re
 import shutil
@@ -29,7 +28,7 @@ import unittest
 import torch
 
 from pt2ts_testing import (EXIT_CONVERSION_FAILED, PT2TS, Pt2tsTestCase, fixture, import_file,
-                           run_pt2ts)
+                           read_bytes, run, run_pt2ts, staging_folders, wait_for)
 
 BIG = fixture("faults", "big.py")
 PATH_MODEL_DIR = fixture("faults", "pathmodel")
@@ -39,26 +38,10 @@ CMAKE = os.environ.get("CMAKE_COMMAND", "cmake")
 big = import_file(BIG, name="faults_big")
 
 
-def read_bytes(path):
-    with open(path, "rb") as file:
-        return file.read()
 
 
-def staging_folders(folder, name):
-    """The staging folders pt2ts creates beside an output: .NAME.pt2ts-XXXXXX."""
-    return glob.glob(os.path.join(glob.escape(folder), "." + glob.escape(name) + ".pt2ts-*"))
 
 
-def wait_for(predicate, timeout, what, process=None):
-    """Polls predicate() every 2 ms until it is true; fails after timeout
-    seconds or when process exits first."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if process is not None and process.poll() is not None:
-            raise AssertionError("pt2ts exited with %s before %s" % (process.returncode, what))
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %s s waiting for %s" % (timeout, what))
-        time.sleep(0.002)
 
 
 def open_files(pid):
@@ -76,12 +59,6 @@ def open_files(pid):
     return paths
 
 
-def run(*command, cwd=None, check=True, timeout=900):
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    if check and result.returncode != 0:
-        raise AssertionError("%s failed (%d):\n%s\n%s" % (" ".join(command), result.returncode,
-                                                          result.stdout, result.stderr))
-    return result
 
 
 def small_eager(hidden, seed, scale=1.0):

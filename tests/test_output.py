@@ -3,7 +3,6 @@ the output folder, atomic replacement on failure and on SIGINT/SIGTERM/SIGHUP,
 quiet and verbose stderr, Python warnings, eval vs training mode, artifacts
 that load in a fresh process, and output paths that cannot be written."""
 
-import glob
 import os
 import re
 import shutil
@@ -17,8 +16,8 @@ import warnings
 
 import torch
 
-from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, PT2TS, Pt2tsTestCase,
-                           fixture, import_file, run_pt2ts)
+from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, PT2TS, Pt2tsTestCase, fixture,
+                           import_file, read_bytes, run_pt2ts, staging_folders, wait_for)
 
 MLP = fixture("output", "mlp.py")
 SLOW = fixture("output", "slow.py")
@@ -29,28 +28,10 @@ BROKEN = fixture("output", "broken.py")
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 
-def read_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
 
 
-def staging_folders(folder, name):
-    """The staging folders pt2ts creates beside the output: .NAME.pt2ts-XXXXXX."""
-    return glob.glob(os.path.join(glob.escape(folder), "." + glob.escape(name) + ".pt2ts-*"))
 
 
-def wait_for(predicate, timeout, what, process=None):
-    """Polls predicate() until it is true; fails after timeout seconds or when
-    process exits first."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if process is not None and process.poll() is not None:
-            out, err = process.communicate()
-            raise AssertionError("pt2ts exited with %s before %s:\n%s%s"
-                                 % (process.returncode, what, out, err))
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %s s waiting for %s" % (timeout, what))
-        time.sleep(0.01)
 
 
 def build_eager(path, class_name, *args, seed=1, **kwargs):

@@ -1,11 +1,12 @@
 #include "depfile.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include "directories.h"
 
 namespace pt2ts {
 
@@ -55,24 +56,6 @@ std::string FormatDepfile(const std::string& target, const std::vector<std::stri
   return text;
 }
 
-namespace {
-
-bool MakeParentDirectories(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos || slash == 0) return true;
-  const std::string dir = path.substr(0, slash);
-  struct stat info {};
-  if (::stat(dir.c_str(), &info) == 0) {
-    if (S_ISDIR(info.st_mode)) return true;
-    errno = ENOTDIR;
-    return false;
-  }
-  if (!MakeParentDirectories(dir)) return false;
-  return ::mkdir(dir.c_str(), 0777) == 0 || errno == EEXIST;
-}
-
-}  // namespace
-
 bool WriteDepfile(const std::string& path, const std::string& target,
                   const std::vector<std::string>& dependencies, std::string* error) {
   std::string problem = DepfilePathProblem(target);
@@ -87,11 +70,15 @@ bool WriteDepfile(const std::string& path, const std::string& target,
       return false;
     }
   }
-  if (!MakeParentDirectories(path)) {
+  std::string failed;
+  const size_t slash = path.find_last_of('/');
+  if (slash != std::string::npos && slash > 0 &&
+      !MakeDirectories(path.substr(0, slash), nullptr, &failed)) {
     *error = "cannot create the folder of depfile '" + path + "': " + std::strerror(errno);
     return false;
   }
-  const std::string temporary = path + ".pt2ts-tmp";
+  // Per process: parallel conversions may write the same depfile.
+  const std::string temporary = path + ".pt2ts-" + std::to_string(::getpid());
   const std::string text = FormatDepfile(target, dependencies);
   std::FILE* file = std::fopen(temporary.c_str(), "w");
   bool ok = file != nullptr && std::fwrite(text.data(), 1, text.size(), file) == text.size();

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <vector>
 
+#include "directories.h"
+
 namespace pt2ts {
 namespace {
 
@@ -113,32 +115,6 @@ std::string SystemError(const std::string& what, const std::string& path) {
   return what + " '" + path + "': " + std::strerror(errno);
 }
 
-// mkdir -p; on failure names the folder that could not be created. Appends
-// the folders it created to *created (parents first).
-bool MakeDirectories(const std::string& dir, std::vector<std::string>* created,
-                     std::string* error) {
-  if (dir.empty()) return true;
-  struct stat info {};
-  if (::stat(dir.c_str(), &info) == 0) {
-    if (S_ISDIR(info.st_mode)) return true;
-    errno = ENOTDIR;
-    *error = SystemError("cannot create the output folder", dir);
-    return false;
-  }
-  const size_t slash = dir.find_last_of('/');
-  if (slash != std::string::npos && slash > 0 &&
-      !MakeDirectories(dir.substr(0, slash), created, error)) {
-    return false;
-  }
-  if (::mkdir(dir.c_str(), 0777) != 0) {
-    if (errno == EEXIST) return true;
-    *error = SystemError("cannot create the output folder", dir);
-    return false;
-  }
-  created->push_back(dir);
-  return true;
-}
-
 bool SyncPath(const std::string& path, int flags) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
   if (fd < 0) return false;
@@ -156,7 +132,9 @@ bool StagedOutput::Prepare(const std::string& final_path, std::string* error) {
   const size_t slash = final_path.find_last_of('/');
   const std::string dir = slash == std::string::npos ? "." : final_path.substr(0, slash);
   const std::string name = slash == std::string::npos ? final_path : final_path.substr(slash + 1);
-  if (!MakeDirectories(slash == 0 ? "/" : dir, &created_dirs_, error)) {
+  std::string failed;
+  if (!MakeDirectories(slash == 0 ? "/" : dir, &created_dirs_, &failed)) {
+    *error = SystemError("cannot create the output folder", failed);
     RemoveCreatedDirectories();
     return false;
   }

@@ -2,11 +2,13 @@
 check its error contract, load artifacts with real torch and compare them
 with the eager model."""
 
+import glob
 import importlib.util
 import os
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import torch
@@ -28,6 +30,40 @@ def run_pt2ts(*args, cwd=None, env=None, timeout=300):
         raise unittest.SkipTest("PT2TS_EXE is not set (run the tests through ctest)")
     return subprocess.run([PT2TS, *map(str, args)], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout)
+
+
+def run(*command, cwd=None, check=True, timeout=900):
+    """Runs any command (cmake, ninja, a built program); with check, a failure
+    raises with its output."""
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError("%s failed (%d):\n%s\n%s" % (" ".join(command), result.returncode,
+                                                          result.stdout, result.stderr))
+    return result
+
+
+def read_bytes(path):
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def staging_folders(folder, name):
+    """The staging folders pt2ts creates beside an output: .NAME.pt2ts-..."""
+    return glob.glob(os.path.join(glob.escape(folder), "." + glob.escape(name) + ".pt2ts-*"))
+
+
+def wait_for(predicate, timeout, what, process=None):
+    """Polls predicate() every 2 ms until it is true; fails after timeout
+    seconds or when process exits first."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if process is not None and process.poll() is not None:
+            out, err = process.communicate()
+            raise AssertionError("pt2ts exited with %s before %s:\n%s%s"
+                                 % (process.returncode, what, out, err))
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.002)
 
 
 def import_file(path, name=None):
