@@ -82,7 +82,7 @@ def bench_conversions(pt2ts, cases, runs, work):
     baseline = [measure([PYTHON, "-c", "import torch"])[1] for _ in range(3)]
     import_torch_rss = statistics.median(baseline)
     for name, module, model_name, weights, size in cases:
-        n = max(2, runs // 2) if size > 100e6 else runs
+        n = runs
         results = {"plain": [], "pt2ts": [], "slow": []}
         for _ in range(n):
             for tool in ("plain", "pt2ts", "slow"):
@@ -105,8 +105,14 @@ def bench_front_end(pt2ts, artifact):
     figures = {}
     for label, args, n in (("pt2ts --version", ["--version"], 50),
                            ("pt2ts --help", ["--help"], 50),
-                           ("pt2ts inspect resnet18.pt", ["inspect", artifact], 5)):
+                           ("pt2ts inspect resnet18.pt", ["inspect", artifact], 10)):
         figures[label] = summary([measure([pt2ts] + args)[0] for _ in range(n)])
+    # inspect's floor: a process that only loads LibTorch (Debian's
+    # libtorch_cpu pulls in ~290 shared libraries), less Python's own start.
+    load_only = [PYTHON, "-c", "import ctypes; ctypes.CDLL('libtorch.so', ctypes.RTLD_GLOBAL)"]
+    bare = [measure([PYTHON, "-c", "import ctypes"])[0] for _ in range(10)]
+    loads = [measure(load_only)[0] - statistics.median(bare) for _ in range(10)]
+    figures["loading LibTorch alone (dlopen, no pt2ts)"] = summary(loads)
     return figures
 
 

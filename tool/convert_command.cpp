@@ -59,6 +59,8 @@ int RunConvertCommand(int argc, char** argv) {
   int exit_code = convert(options, &result);
   if (exit_code != kExitSuccess) return exit_code;
 
+  output.StartFlush();
+
   // What production will do with the file: load it in C++ (and run it).
   VerifyRequest verify;
   verify.artifact_path = options.staging_path;

@@ -125,7 +125,28 @@ bool SyncPath(const std::string& path, int flags) {
 
 }  // namespace
 
-StagedOutput::~StagedOutput() { Discard(); }
+StagedOutput::~StagedOutput() {
+  FinishFlush();
+  Discard();
+}
+
+void StagedOutput::StartFlush() {
+  if (!active_ || flush_thread_.joinable()) return;
+  // The thread inherits the blocked mask: the cleanup signals are always
+  // handled on the main thread.
+  SignalBlocker blocker;
+  flush_thread_ = std::thread([this] {
+    flush_ok_ = SyncPath(staging_file_, O_RDONLY);
+    flush_errno_ = flush_ok_ ? 0 : errno;
+  });
+}
+
+bool StagedOutput::FinishFlush() {
+  if (!flush_thread_.joinable()) return false;
+  flush_thread_.join();
+  errno = flush_errno_;
+  return flush_ok_;
+}
 
 bool StagedOutput::Prepare(const std::string& final_path, std::string* error) {
   final_path_ = final_path;
@@ -175,7 +196,9 @@ bool StagedOutput::Prepare(const std::string& final_path, std::string* error) {
 }
 
 bool StagedOutput::Commit(std::string* error) {
-  if (!SyncPath(staging_file_, O_RDONLY)) {
+  const bool flushed =
+      flush_thread_.joinable() ? FinishFlush() : SyncPath(staging_file_, O_RDONLY);
+  if (!flushed) {
     *error = SystemError("cannot write the artifact", staging_file_);
     return false;
   }
@@ -195,6 +218,7 @@ bool StagedOutput::Commit(std::string* error) {
 }
 
 void StagedOutput::Discard() {
+  FinishFlush();
   if (!active_) return;
   SignalBlocker blocker;
   ::unlink(staging_file_.c_str());

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace pt2ts {
@@ -32,11 +33,20 @@ class StagedOutput {
   // A scratch file beside it (removed with the staging folder).
   const std::string& scratch_path() const { return scratch_file_; }
 
-  // Flushes the staged file to disk and renames it over the final path.
+  // Starts flushing the written staged file to disk on a background thread,
+  // so that the disk works while LibTorch checks the artifact (on a 1 GB
+  // model that hides most of the fsync). Optional: Commit() flushes anyway.
+  void StartFlush();
+
+  // Flushes the staged file to disk (or waits for StartFlush's flush) and
+  // renames it over the final path.
   bool Commit(std::string* error);
 
  private:
   void Discard();
+  // Waits for StartFlush's thread; returns whether its fsync succeeded (errno
+  // set when not).
+  bool FinishFlush();
   void RemoveCreatedDirectories();
 
   std::string final_path_;
@@ -45,6 +55,9 @@ class StagedOutput {
   std::string scratch_file_;
   std::vector<std::string> created_dirs_;  // removed again if nothing is committed
   bool active_ = false;
+  std::thread flush_thread_;
+  bool flush_ok_ = false;  // written by flush_thread_, read after join()
+  int flush_errno_ = 0;
 };
 
 }  // namespace pt2ts
