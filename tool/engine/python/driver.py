@@ -132,6 +132,8 @@ def convert(options):
     for folder in reversed(options["python_paths"]):
         sys.path.insert(0, os.path.abspath(folder))
     reporting.step("started Python %s (%s)" % (sys.version.split()[0], sys.executable))
+    weights_path = options["state_dict_path"]
+    weights_digest = metadata.FileDigest(weights_path) if weights_path else None
     same_version = torch_version.check(options["libtorch_version"],
                                        options["allow_torch_version_mismatch"],
                                        options["python_executable"])
@@ -144,7 +146,6 @@ def convert(options):
     module = module_loader.import_user_module(module_path)
     reporting.step("imported %s" % module_path)
     factory = module_loader.find_model(module, model_name, module_path)
-    weights_path = options["state_dict_path"]
     model = _build_with_weights(torch, factory, options) if weights_path else None
     if model is None:
         model = _build(torch, factory, options)
@@ -171,7 +172,7 @@ def convert(options):
         reporting.step("ran the eager model on the example inputs (%s)" % described)
 
     read = dependency_files.collect(extra=[p for p in (weights_path, inputs_path) if p])
-    record = metadata.build(options, torch.__version__, module, model, read)
+    record = metadata.build(options, torch.__version__, module, model, read, weights_digest)
     _save(torch, scripted, options["staging_path"], options["save_path"],
           {metadata.METADATA_FILE: record})
     reporting.step("wrote the artifact (staged beside %s)" % options["save_path"])

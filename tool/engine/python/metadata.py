@@ -5,16 +5,50 @@ import hashlib
 import json
 import os
 import sys
+import threading
 
 METADATA_FILE = "pt2ts.json"
 
 
 def _sha256(path):
     digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
+    with open(path, "rb", buffering=0) as file:
+        # Large blocks for large files (few GIL hand-overs in a thread), no
+        # more memory than the file for small ones.
+        buffer = bytearray(min(8 << 20, max(1 << 16, os.fstat(file.fileno()).st_size)))
+        view = memoryview(buffer)
+        while True:
+            count = file.readinto(buffer)
+            if not count:
+                break
+            digest.update(view[:count])
     return digest.hexdigest()
+
+
+class FileDigest:
+    """The sha256 of a file, computed on a background thread from the start
+    of the conversion. hashlib and file reads release the GIL, so hashing a
+    1 GB weights file (about 0.6 s) overlaps with importing torch and loading
+    the weights instead of adding to them."""
+
+    def __init__(self, path):
+        self._path = path
+        self._digest = None
+        self._error = None
+        self._thread = threading.Thread(target=self._compute, name="pt2ts-sha256", daemon=True)
+        self._thread.start()
+
+    def _compute(self):
+        try:
+            self._digest = _sha256(self._path)
+        except OSError as exc:  # raised again where the digest is needed
+            self._error = exc
+
+    def hexdigest(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._digest
 
 
 def _source_modules(dependency_files):
@@ -28,7 +62,8 @@ def _source_modules(dependency_files):
     return dict(sorted(sources.items()))
 
 
-def build(options, torch_version, module, model, dependency_files):
+def build(options, torch_version, module, model, dependency_files, weights_digest):
+    """weights_digest: a FileDigest of the weights file, or None without one."""
     weights_path = options["state_dict_path"]
     record = {
         "pt2ts_version": options["pt2ts_version"],
@@ -38,7 +73,7 @@ def build(options, torch_version, module, model, dependency_files):
         "model_class": type(model).__name__,
         "args": options["options_text"]["args"],
         "kwargs": options["options_text"]["kwargs"],
-        "weights": ({"file": os.path.basename(weights_path), "sha256": _sha256(weights_path),
+        "weights": ({"file": os.path.basename(weights_path), "sha256": weights_digest.hexdigest(),
                      "state_key": options["state_key"] or None}
                     if weights_path else None),
         "sources": _source_modules(dependency_files),
