@@ -12,7 +12,7 @@ contract of README.md:
 
 Every case goes through BadInputTestCase.check_bad(), which records its
 label; at the end the module prints how many distinct cases it checked
-(118 when every test runs; 4 of them run as user 'nobody' and are skipped
+(119 when every test runs; 4 of them run as user 'nobody' and are skipped
 where that is impossible). A few cases (the output path, --depfile) cannot
 have a previous artifact at their path; they check instead that nothing was
 created and that what was there is unchanged. Fixtures live in fixtures/bad_inputs; weights and
@@ -26,7 +26,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 import types
 import unittest
 import zipfile
@@ -109,20 +108,11 @@ class BadInputTestCase(Pt2tsTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._class_tmp = tempfile.TemporaryDirectory(prefix="pt2ts-bad-inputs-")
         # The previous good artifact: the same file name as the outputs of the
         # cases (the archive records its stem), and a model none of them makes.
-        cls.previous = os.path.join(cls._class_tmp.name, "model.pt")
-        result = run_pt2ts(MODELS, "Net", "--kwargs", "out_features", "5", "-s", cls.previous)
-        if result.returncode != 0:
-            cls._class_tmp.cleanup()
-            raise AssertionError("cannot build the previous artifact:\n" + result.stderr)
-        cls.previous_bytes = read_bytes(cls.previous)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._class_tmp.cleanup()
-        super().tearDownClass()
+        cls.previous = os.path.join(cls.class_folder("pt2ts-bad-inputs-"), "model.pt")
+        cls.previous_bytes = cls.make_known_good_artifact(cls.previous, MODELS, "Net",
+                                                          "--kwargs", "out_features", "5")
 
     def setUp(self):
         super().setUp()
@@ -600,19 +590,24 @@ class WeightsTest(BadInputTestCase):
                            "--trust-weights")
         self.assertFalse(os.path.exists(marker), "pt2ts ran the pickle's payload")
 
+    def save_model_of_vanished_class(self, module_name, class_name):
+        """Pickles a whole model whose class lives in a module that exists only
+        while saving: loading the file then meets a missing class."""
+        module = types.ModuleType(module_name)
+        cls = type(class_name, (models.Net,), {"__module__": module_name})
+        cls.__qualname__ = class_name
+        setattr(module, class_name, cls)
+        sys.modules[module_name] = module
+        try:
+            return self.save(cls(), class_name + ".pt")
+        finally:
+            del sys.modules[module_name]
+
     def test_missing_class_with_trust_weights(self):
         """A whole pickled model whose class no longer exists, trusted: a clear
         error naming the missing module, not a traceback."""
         module_name = "pt2ts_bad_inputs_vanished"
-        module = types.ModuleType(module_name)
-        cls = type("VanishedNet", (models.Net,), {"__module__": module_name})
-        cls.__qualname__ = "VanishedNet"
-        module.VanishedNet = cls
-        sys.modules[module_name] = module
-        try:
-            weights = self.save(cls(), "vanished.pt")
-        finally:
-            del sys.modules[module_name]
+        weights = self.save_model_of_vanished_class(module_name, "VanishedNet")
         self.check_weights("weights: trusted pickle with missing class", weights,
                            EXIT_CONVERSION_FAILED, "cannot be found", module_name,
                            extra=["--trust-weights"])
@@ -620,15 +615,7 @@ class WeightsTest(BadInputTestCase):
     def test_missing_class_untrusted(self):
         """The same file untrusted: refused by name before anything is imported."""
         module_name = "pt2ts_bad_inputs_vanished2"
-        module = types.ModuleType(module_name)
-        cls = type("GoneNet", (models.Net,), {"__module__": module_name})
-        cls.__qualname__ = "GoneNet"
-        module.GoneNet = cls
-        sys.modules[module_name] = module
-        try:
-            weights = self.save(cls(), "gone.pt")
-        finally:
-            del sys.modules[module_name]
+        weights = self.save_model_of_vanished_class(module_name, "GoneNet")
         self.check_weights("weights: untrusted pickle with missing class", weights,
                            EXIT_CONVERSION_FAILED, "'%s.GoneNet'" % module_name,
                            "--trust-weights")
@@ -767,6 +754,15 @@ class OutputPathTest(BadInputTestCase):
         self.check_bad("depfile: a folder", [MODELS, "Net", "--depfile", depfile],
                        EXIT_USAGE_ERROR, depfile)
         self.assertEqual(os.listdir(depfile), [])
+
+    def test_depfile_is_a_fifo(self):
+        """--depfile FIFO: a usage error naming it; the FIFO stays a FIFO (the
+        depfile's rename would replace it, or a device such as /dev/null)."""
+        fifo = self.path("model.d")
+        os.mkfifo(fifo)
+        self.check_bad("depfile: a FIFO", [MODELS, "Net", "--depfile", fifo],
+                       EXIT_USAGE_ERROR, fifo, "not a regular file")
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode), "the FIFO was replaced")
 
     def test_depfile_under_a_file(self):
         """--depfile FILE/x.d: exit 1 naming the depfile and the real reason."""

@@ -8,7 +8,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 import textwrap
 import unittest
 
@@ -60,17 +59,8 @@ class BaselineMixin:
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._class_tmp = tempfile.TemporaryDirectory(prefix="pt2ts-test-class-")
-        cls.baseline = os.path.join(cls._class_tmp.name, "plain.pt")
-        result = run_pt2ts(PLAIN, "Plain", "-s", cls.baseline, env=base_env())
-        if result.returncode != 0:
-            cls._class_tmp.cleanup()
-            raise AssertionError("baseline conversion failed:\n" + result.stderr)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._class_tmp.cleanup()
-        super().tearDownClass()
+        cls.baseline = os.path.join(cls.class_folder("pt2ts-test-class-"), "plain.pt")
+        cls.make_known_good_artifact(cls.baseline, PLAIN, "Plain", env=base_env())
 
     def assert_same_as_baseline(self, artifact):
         """(The artifact's file name is part of its bytes: use plain.pt.)"""
@@ -210,35 +200,26 @@ class VirtualEnvironmentTest(Pt2tsTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._class_tmp = tempfile.TemporaryDirectory(prefix="pt2ts-test-venv-")
-        cls.venv = os.path.join(cls._class_tmp.name, "venv")
+        folder = cls.class_folder("pt2ts-test-venv-")
+        cls.venv = os.path.join(folder, "venv")
+        subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--system-site-packages",
+                        "--without-pip", cls.venv], check=True, capture_output=True,
+                       timeout=120)
+        cls.venv_python = os.path.join(cls.venv, "bin", "python")
+        purelib = subprocess.run(
+            [cls.venv_python, "-c", "import sysconfig;print(sysconfig.get_paths()['purelib'])"],
+            check=True, capture_output=True, text=True).stdout.strip()
+        shutil.copyfile(VENV_PACKAGE, os.path.join(purelib, "venvonly_layers.py"))
+
+        # The eager model, with venvonly_layers imported from the fixture.
+        sys.path.insert(0, os.path.dirname(VENV_PACKAGE))
         try:
-            subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--system-site-packages",
-                            "--without-pip", cls.venv], check=True, capture_output=True,
-                           timeout=120)
-            cls.venv_python = os.path.join(cls.venv, "bin", "python")
-            purelib = subprocess.run(
-                [cls.venv_python, "-c", "import sysconfig;print(sysconfig.get_paths()['purelib'])"],
-                check=True, capture_output=True, text=True).stdout.strip()
-            shutil.copyfile(VENV_PACKAGE, os.path.join(purelib, "venvonly_layers.py"))
-
-            # The eager model, with venvonly_layers imported from the fixture.
-            sys.path.insert(0, os.path.dirname(VENV_PACKAGE))
-            try:
-                cls.eager = build_eager(USES_VENV_PACKAGE, "UsesVenvPackage", seed=5)
-            finally:
-                sys.path.remove(os.path.dirname(VENV_PACKAGE))
-                sys.modules.pop("venvonly_layers", None)
-            cls.weights = os.path.join(cls._class_tmp.name, "weights.pt")
-            torch.save(cls.eager.state_dict(), cls.weights)
-        except BaseException:
-            cls._class_tmp.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._class_tmp.cleanup()
-        super().tearDownClass()
+            cls.eager = build_eager(USES_VENV_PACKAGE, "UsesVenvPackage", seed=5)
+        finally:
+            sys.path.remove(os.path.dirname(VENV_PACKAGE))
+            sys.modules.pop("venvonly_layers", None)
+        cls.weights = os.path.join(folder, "weights.pt")
+        torch.save(cls.eager.state_dict(), cls.weights)
 
     def convert_venv_model(self, *extra, env=None):
         out = self.path("out", "model.pt")

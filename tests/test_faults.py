@@ -92,24 +92,16 @@ class LargeModelSignalTest(Pt2tsTestCase):
                                     % (tempfile.gettempdir(), free / 1e9))
         if not os.path.isdir("/proc/self/fd"):
             raise unittest.SkipTest("needs /proc to see which step pt2ts is in")
-        cls._class_tmp = tempfile.TemporaryDirectory(prefix="pt2ts-faults-")
-        cls.weights = os.path.join(cls._class_tmp.name, "big_weights.pt")
+        folder = cls.class_folder("pt2ts-faults-")
+        cls.weights = os.path.join(folder, "big_weights.pt")
         torch.manual_seed(0)
         model = big.Big(cls.WIDTH, cls.LAYERS)
         torch.save(model.state_dict(), cls.weights)
         del model
         # The previous good artifact: a small model under the same file name.
-        cls.previous = os.path.join(cls._class_tmp.name, "previous", "big.pt")
-        result = run_pt2ts(BIG, "Big", "--args", 32, 1, "-s", cls.previous)
-        if result.returncode != 0:
-            cls._class_tmp.cleanup()
-            raise AssertionError("cannot build the previous artifact:\n" + result.stderr)
-        cls.previous_bytes = read_bytes(cls.previous)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._class_tmp.cleanup()
-        super().tearDownClass()
+        cls.previous = os.path.join(folder, "previous", "big.pt")
+        cls.previous_bytes = cls.make_known_good_artifact(cls.previous, BIG, "Big",
+                                                          "--args", 32, 1)
 
     def interrupt(self, signal_number, stage):
         folder = self.path("out")

@@ -8,7 +8,6 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import textwrap
 import time
 import unittest
@@ -53,18 +52,10 @@ class PreviousArtifactMixin:
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._class_tmp = tempfile.TemporaryDirectory(prefix="pt2ts-test-class-")
-        cls.previous_artifact = os.path.join(cls._class_tmp.name, "previous.pt")
-        result = run_pt2ts(MLP, "MLP", "-s", cls.previous_artifact, "--kwargs", "hidden", 5)
-        if result.returncode != 0:
-            cls._class_tmp.cleanup()
-            raise AssertionError("cannot build the previous artifact:\n" + result.stderr)
-        cls.previous_bytes = read_bytes(cls.previous_artifact)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._class_tmp.cleanup()
-        super().tearDownClass()
+        cls.previous_artifact = os.path.join(cls.class_folder("pt2ts-test-class-"),
+                                             "previous.pt")
+        cls.previous_bytes = cls.make_known_good_artifact(cls.previous_artifact, MLP, "MLP",
+                                                          "--kwargs", "hidden", 5)
 
     def put_previous(self, path):
         os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -74,6 +74,10 @@ void InstallSignalHandlers() {
   for (int signal_number : kCrashSignals) ::sigaction(signal_number, &action, nullptr);
 }
 
+// Beside the staged artifact: the example inputs and expected outputs for
+// the LibTorch check.
+constexpr const char kScratchName[] = "pt2ts-check.pt";
+
 // A staging folder is ".NAME.pt2ts-PID-XXXXXX". One whose process is gone
 // (killed by SIGKILL, which cannot be caught) is removed by the next
 // conversion to the same path.
@@ -90,7 +94,7 @@ void RemoveStaleStagingFolders(const std::string& dir, const std::string& name) 
     if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
     const std::string stale = dir + "/" + entry_name;
     ::unlink((stale + "/" + name).c_str());
-    ::unlink((stale + "/pt2ts-check.pt").c_str());
+    ::unlink((stale + "/" + kScratchName).c_str());
     ::rmdir(stale.c_str());
   }
   ::closedir(listing);
@@ -125,10 +129,7 @@ bool SyncPath(const std::string& path, int flags) {
 
 }  // namespace
 
-StagedOutput::~StagedOutput() {
-  FinishFlush();
-  Discard();
-}
+StagedOutput::~StagedOutput() { Discard(); }
 
 void StagedOutput::StartFlush() {
   if (!active_ || flush_thread_.joinable()) return;
@@ -179,7 +180,7 @@ bool StagedOutput::Prepare(const std::string& final_path, std::string* error) {
   }
   staging_dir_ = buffer.data();
   staging_file_ = staging_dir_ + "/" + name;
-  scratch_file_ = staging_dir_ + "/pt2ts-check.pt";
+  scratch_file_ = staging_dir_ + "/" + kScratchName;
   std::memcpy(g_signal_file, staging_file_.c_str(), staging_file_.size() + 1);
   std::memcpy(g_signal_scratch, scratch_file_.c_str(), scratch_file_.size() + 1);
   g_signal_created_count = 0;

@@ -101,6 +101,24 @@ class Pt2tsTestCase(unittest.TestCase):
     def tearDown(self):
         self._tmp.cleanup()
 
+    @classmethod
+    def class_folder(cls, prefix):
+        """A temporary folder shared by the class's tests, removed after them
+        (also when setUpClass fails half-way)."""
+        folder = tempfile.TemporaryDirectory(prefix=prefix)
+        cls.addClassCleanup(folder.cleanup)
+        return folder.name
+
+    @staticmethod
+    def make_known_good_artifact(path, *args, env=None):
+        """pt2ts ARGS -s PATH, for an artifact the tests compare against (a
+        previous good build, a baseline); returns its bytes."""
+        result = run_pt2ts(*args, "-s", path, env=env)
+        if result.returncode != 0:
+            raise AssertionError("cannot build the known good artifact %s:\n%s"
+                                 % (path, result.stderr))
+        return read_bytes(path)
+
     def path(self, *parts):
         return os.path.join(self.tmp, *parts)
 

@@ -47,10 +47,10 @@ def _check_free_space(scripted, staging_path, save_path):
     needed = sum(t.numel() * t.element_size() for t in scripted.state_dict().values())
     needed = int(needed * 1.02) + (1 << 20)
     try:
-        stat = os.statvfs(os.path.dirname(staging_path))
+        filesystem = os.statvfs(os.path.dirname(staging_path))
     except OSError:
         return
-    free = stat.f_bavail * stat.f_frsize
+    free = filesystem.f_bavail * filesystem.f_frsize
     if free < needed:
         raise ConversionError(
             "not enough disk space for '%s': the artifact needs about %.1f MB, the folder's file "
