@@ -12,7 +12,7 @@ contract of README.md:
 
 Every case goes through BadInputTestCase.check_bad(), which records its
 label; at the end the module prints how many distinct cases it checked
-(119 when every test runs; 4 of them run as user 'nobody' and are skipped
+(120 when every test runs; 4 of them run as user 'nobody' and are skipped
 where that is impossible). A few cases (the output path, --depfile) cannot
 have a previous artifact at their path; they check instead that nothing was
 created and that what was there is unchanged. Fixtures live in fixtures/bad_inputs; weights and
@@ -902,6 +902,12 @@ class OtherOptionsTest(BadInputTestCase):
         missing = self.path("no_such_dir")
         self.check_bad("options: --pythonpath missing", [MODELS, "Net", "--pythonpath", missing],
                        EXIT_USAGE_ERROR, missing, "not an existing folder")
+
+    def test_depends_missing(self):
+        """--depends naming nothing: usage error naming the file."""
+        missing = self.path("no_such_data.txt")
+        self.check_bad("options: --depends missing", [MODELS, "Net", "--depends", missing],
+                       EXIT_USAGE_ERROR, missing, "--depends")
 
     def test_python_not_executable(self):
         """--python naming nothing: usage error."""

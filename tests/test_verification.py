@@ -173,6 +173,37 @@ class MetadataTest(Pt2tsTestCase):
         self.assertNotIn(self.tmp, json.dumps(record))
         self.assertNotIn(os.path.dirname(fixture("x")), json.dumps(record))
 
+    def test_one_inventory_feeds_depfile_and_metadata(self):
+        """The depfile lists exactly the files whose hashes the metadata
+        records: the imported modules, the weights, the inputs file and the
+        --depends files."""
+        import hashlib
+
+        def sha256(path):
+            with open(path, "rb") as file:
+                return hashlib.sha256(file.read()).hexdigest()
+
+        net = fixture("models", "multi", "net.py")
+        weights = self.path("w.pt")
+        torch.save(import_file(net).SmallCNN(depth=1).state_dict(), weights)
+        inputs = self.path("inputs.pt")
+        torch.save(torch.randn(1, 3, 8, 8), inputs)
+        vocabulary = self.path("vocabulary.txt")
+        with open(vocabulary, "w") as file:
+            file.write("a b c\n")
+        out, depfile = self.path("cnn.pt"), self.path("cnn.d")
+        self.convert(net, "SmallCNN", "-s", out, "-w", weights, "--kwargs", "depth", "1",
+                     "--example-inputs", inputs, "--depends", vocabulary, "--depfile", depfile)
+        with open(depfile) as file:
+            listed = {line.strip(" \\\n") for line in file.read().split(":", 1)[1].splitlines()}
+        folder = os.path.dirname(net)
+        modules = {name: os.path.join(folder, name + ".py") for name in ("net", "blocks", "activations")}
+        self.assertEqual(listed - {""}, set(modules.values()) | {weights, inputs, vocabulary})
+        record = self.read_metadata(out)
+        self.assertEqual(record["sources"], {name: sha256(path) for name, path in modules.items()})
+        self.assertEqual(record["weights"]["sha256"], sha256(weights))
+        self.assertEqual(record["depends"], [{"file": "vocabulary.txt", "sha256": sha256(vocabulary)}])
+
     def test_metadata_keeps_artifacts_reproducible(self):
         """Two conversions to the same path give the same bytes, metadata
         included (no timestamps)."""

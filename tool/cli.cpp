@@ -1,7 +1,6 @@
 #include "cli.h"
 
 #include <CLI/CLI.hpp>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -10,10 +9,13 @@
 #include <vector>
 
 #include "diagnostics.h"
+#include "directories.h"
 #include "exit_codes.h"
 #include "input_spec.h"
 #include "literal.h"
+#include "option_rules.h"
 #include "pt2ts_version.h"
+#include "python_names.h"
 
 namespace pt2ts {
 namespace {
@@ -36,16 +38,6 @@ constexpr const char* kFooter =
     "                                          pt2ts --args 1 2 -- m.py Net\n\n"
     "Exit codes: 0 success, 1 conversion failed, 2 usage error,\n"
     "128+N killed by signal N (the output is never left half-written).";
-
-bool IsPythonIdentifier(const std::string& text) {
-  if (text.empty()) return false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    const bool letter = std::isalpha(c) || c == '_' || c >= 0x80;
-    if (!letter && !(i > 0 && std::isdigit(c))) return false;
-  }
-  return true;
-}
 
 // Parses one --args/--kwargs value; on a malformed literal reports a usage
 // error and returns false.
@@ -124,16 +116,61 @@ void Unprotect(std::string* value) {
   if (!value->empty() && value->front() == kProtectMark) value->erase(value->begin());
 }
 
-// Drops the empty value of a bare option and unmarks the others.
-std::vector<std::string> UnprotectValues(const std::vector<std::string>& values) {
-  std::vector<std::string> result;
-  for (std::string value : values) {
-    if (value.empty()) continue;
-    Unprotect(&value);
-    result.push_back(std::move(value));
+// Every option is declared through this class, which makes unmarking a
+// property of the declaration: no option can forget it. Single values are
+// unmarked before CLI11 converts and validates them; lists after parsing,
+// when the empty value of a bare option (unmarked) is dropped and the
+// user's own empty values (marked) are kept.
+class OptionDeclarations {
+ public:
+  explicit OptionDeclarations(CLI::App* app) : app_(app) {}
+
+  template <typename T>
+  CLI::Option* Value(const std::string& names, T* target, const std::string& help) {
+    return app_->add_option(names, *target, help)->transform(kUnmark);
   }
-  return result;
-}
+
+  CLI::Option* List(const std::string& names, std::vector<std::string>* target,
+                    const std::string& help) {
+    lists_.push_back(target);
+    return app_->add_option(names, *target, help);
+  }
+
+  CLI::Option* Flag(const std::string& names, bool* target, const std::string& help) {
+    return app_->add_flag(names, *target, help);
+  }
+
+  // After a successful parse.
+  void UnmarkLists() {
+    for (std::vector<std::string>* list : lists_) {
+      std::vector<std::string> kept;
+      for (std::string value : *list) {
+        if (value.empty()) continue;
+        Unprotect(&value);
+        kept.push_back(std::move(value));
+      }
+      *list = std::move(kept);
+    }
+  }
+
+  // The options written on the command line, by their first long name.
+  std::set<std::string> Written() const {
+    std::set<std::string> written;
+    for (const CLI::Option* option : app_->get_options()) {
+      if (option->count() > 0) written.insert(option->get_name());
+    }
+    return written;
+  }
+
+ private:
+  const CLI::Validator kUnmark{[](std::string& value) {
+                                 Unprotect(&value);
+                                 return std::string();
+                               },
+                               ""};
+  CLI::App* app_;
+  std::vector<std::vector<std::string>*> lists_;
+};
 
 // A tolerance: a finite number >= 0 (CLI11's range check prints the range as
 // a 300-digit number and lets "nan" through).
@@ -164,67 +201,73 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   ConvertOptions& options = result.options;
   std::vector<std::string> raw_args;
   std::vector<std::string> raw_kwargs;
+  std::vector<std::string> raw_input_specs;
 
   CLI::App app{kDescription, "pt2ts"};
   app.footer(kFooter);
   app.set_version_flag("--version", std::string("pt2ts ") + kPt2tsVersion);
   app.get_formatter()->column_width(30);
+  OptionDeclarations declare(&app);
 
-  app.add_option("module_path", options.module_path,
-                 "Python file (model.py), package folder, or dotted module name (zoo.models)")
+  declare.Value("module_path", &options.module_path,
+                "Python file (model.py), package folder, or dotted module name (zoo.models)")
       ->required();
-  app.add_option("model_name", options.model_name,
-                 "Class or factory function in that module returning a torch.nn.Module")
+  declare.Value("model_name", &options.model_name,
+                "Class or factory function in that module returning a torch.nn.Module")
       ->required();
-  app.add_option("-s,--save_path,--save-path", options.save_path,
-                 "Where to write the TorchScript file; its folder is created if missing")
+  declare.Value("-s,--save_path,--save-path", &options.save_path,
+                "Where to write the TorchScript file; its folder is created if missing")
       ->capture_default_str();
-  app.add_option("-w,--state_dict,--state-dict", options.state_dict_path,
-                 "Weights: a state dict or training checkpoint saved with torch.save");
-  app.add_option("--state_key,--state-key", options.state_key,
-                 "Take the state dict from checkpoint[KEY] (default: the file itself if it is a "
-                 "state dict, else the first of state_dict, model_state_dict, model_state, model, "
-                 "net, network, module, weights, params)");
-  app.add_option("--args", raw_args, "Constructor positional arguments")->expected(0, -1);
-  app.add_option("--kwargs", raw_kwargs, "Constructor keyword arguments: KEY VALUE [KEY VALUE ...]")
+  declare.Value("-w,--state_dict,--state-dict", &options.state_dict_path,
+                "Weights: a state dict or training checkpoint saved with torch.save");
+  declare.Value("--state_key,--state-key", &options.state_key,
+                "Take the state dict from checkpoint[KEY] (default: the file itself if it is a "
+                "state dict, else the first of state_dict, model_state_dict, model_state, model, "
+                "net, network, module, weights, params)");
+  declare.List("--args", &raw_args, "Constructor positional arguments")->expected(0, -1);
+  declare.List("--kwargs", &raw_kwargs, "Constructor keyword arguments: KEY VALUE [KEY VALUE ...]")
       ->expected(0, -1);
-  app.add_option("--pythonpath", options.python_paths,
-                 "Add an import root to sys.path (repeatable; searched in order)")
+  declare.List("--pythonpath", &options.python_paths,
+               "Add an import root to sys.path (repeatable; searched in order)")
       ->take_all()
       ->allow_extra_args(false);
-  app.add_option("--python", options.python_executable,
-                 "Run as this virtual environment's interpreter (its bin/python), so packages "
-                 "installed there import")
+  declare.Value("--python", &options.python_executable,
+                "Run as this virtual environment's interpreter (its bin/python), so packages "
+                "installed there import")
       ->envname("PT2TS_PYTHON");
-  app.add_flag("--trust-weights", options.trust_weights,
+  declare.Flag("--trust-weights", &options.trust_weights,
                "Allow the weights file to run code when unpickled (only for files you trust)");
-  app.add_flag("--non-strict", options.non_strict,
+  declare.Flag("--non-strict", &options.non_strict,
                "Load the weights that match the model; report the rest as a warning");
-  app.add_flag("--train", options.train, "Keep training mode (default: model.eval())");
-  app.add_flag("-v,--verbose", options.verbose, "Report each step with its time");
-  std::vector<std::string> raw_input_specs;
-  app.add_option("--example-input", raw_input_specs,
-                 "Check the artifact on a random input of this shape and dtype (one per forward "
-                 "argument, in order): 1x3x224x224, 2x20x80:float32, 2:int64. Floats are "
-                 "standard normal, integers in [0, 10), from a fixed seed")
+  declare.Flag("--train", &options.train, "Keep training mode (default: model.eval())");
+  declare.Flag("-v,--verbose", &options.verbose, "Report each step with its time");
+  declare.List("--example-input", &raw_input_specs,
+               "Check the artifact on a random input of this shape and dtype (one per forward "
+               "argument, in order): 1x3x224x224, 2x20x80:float32, 2:int64. Floats are "
+               "standard normal, integers in [0, 10), from a fixed seed")
       ->take_all()
       ->allow_extra_args(false);
-  app.add_option("--example-inputs", options.example_inputs_path,
-                 "Check the artifact on the inputs in this file: a tensor or a tuple/list of "
-                 "tensors saved with torch.save (for inputs that must be valid, e.g. token ids)");
-  app.add_option("--rtol", options.rtol, "Relative tolerance of the check against eager PyTorch")
+  declare.Value("--example-inputs", &options.example_inputs_path,
+                "Check the artifact on the inputs in this file: a tensor or a tuple/list of "
+                "tensors saved with torch.save (for inputs that must be valid, e.g. token ids)");
+  declare.Value("--rtol", &options.rtol, "Relative tolerance of the check against eager PyTorch")
       ->capture_default_str()
       ->check(kTolerance);
-  app.add_option("--atol", options.atol, "Absolute tolerance of the check against eager PyTorch")
+  declare.Value("--atol", &options.atol, "Absolute tolerance of the check against eager PyTorch")
       ->capture_default_str()
       ->check(kTolerance);
-  app.add_flag("--allow-torch-version-mismatch", options.allow_torch_version_mismatch,
+  declare.Flag("--allow-torch-version-mismatch", &options.allow_torch_version_mismatch,
                "Convert even though the Python environment's torch is another version than "
                "pt2ts's LibTorch (the artifact may not load in your C++ program)");
-  app.add_option("--depfile", options.depfile_path,
-                 "Also write a Makefile-style depfile listing every Python file the conversion "
-                 "imported from outside the Python installation, and the weights (for build "
-                 "systems)");
+  declare.Value("--depfile", &options.depfile_path,
+                "Also write a Makefile-style depfile listing every file the conversion read: the "
+                "Python files it imported from outside the Python installation, the weights, "
+                "the inputs and --depends files (for build systems)");
+  declare.List("--depends", &options.depends,
+               "Another file the artifact depends on, such as data the model reads (repeatable): "
+               "recorded with its SHA-256 in the metadata and listed in the depfile")
+      ->take_all()
+      ->allow_extra_args(false);
 
   try {
     std::vector<std::string> arguments;  // CLI11 wants them in reverse order
@@ -245,41 +288,25 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   } catch (const CLI::ParseError& e) {
     return UsageError(e.what());
   }
+  declare.UnmarkLists();
 
-  for (std::string* value : {&options.module_path, &options.model_name, &options.save_path,
-                             &options.state_dict_path, &options.state_key,
-                             &options.python_executable, &options.depfile_path}) {
-    Unprotect(value);
-  }
-  for (std::string& path : options.python_paths) Unprotect(&path);
   // Absolute, so sys.executable stays valid whatever the model does with the
-  // current directory (not resolved: a venv's bin/python is a symlink).
-  if (!options.python_executable.empty() && options.python_executable[0] != '/') {
-    char cwd[4096];
-    if (::getcwd(cwd, sizeof(cwd)) != nullptr) {
-      options.python_executable = std::string(cwd) + "/" + options.python_executable;
-    }
+  // current directory.
+  if (!options.python_executable.empty()) {
+    options.python_executable = AbsolutePath(options.python_executable);
   }
   for (const std::string& text : raw_input_specs) {
     InputSpecResult spec = ParseInputSpec(text);
     if (!spec.ok) return UsageError(spec.error);
     options.example_inputs.push_back(spec.spec);
   }
-  Unprotect(&options.example_inputs_path);
-  if (!options.example_inputs.empty() && !options.example_inputs_path.empty()) {
-    return UsageError("--example-input and --example-inputs exclude each other: give the "
-                      "inputs either as shapes or as a file");
-  }
-  if ((app.count("--rtol") > 0 || app.count("--atol") > 0) && options.example_inputs.empty() &&
-      options.example_inputs_path.empty()) {
-    return UsageError("--rtol/--atol set the tolerance of the check on example inputs; give the "
-                      "inputs with --example-input SHAPE or --example-inputs FILE");
-  }
-  if (!FillArgs(UnprotectValues(raw_args), &options) ||
-      !FillKwargs(UnprotectValues(raw_kwargs), &options)) {
+  if (!FillArgs(raw_args, &options) || !FillKwargs(raw_kwargs, &options)) {
     result.exit_now = true;
     result.exit_code = kExitUsageError;
+    return result;
   }
+  const std::string rule_error = CheckOptionRules({options, declare.Written()});
+  if (!rule_error.empty()) return UsageError(rule_error);
   return result;
 }
 

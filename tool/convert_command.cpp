@@ -1,13 +1,13 @@
 // The conversion: check the command line, stage the output, run the engine
 // (Python), check the artifact with LibTorch, write the depfile, commit.
-#include <unistd.h>
-
 #include <string>
+#include <vector>
 
 #include "cli.h"
 #include "commands.h"
 #include "depfile.h"
 #include "diagnostics.h"
+#include "directories.h"
 #include "engine_api.h"
 #include "exit_codes.h"
 #include "input_checks.h"
@@ -18,11 +18,10 @@
 namespace pt2ts {
 namespace {
 
-std::string AbsolutePath(const std::string& path) {
-  if (!path.empty() && path[0] == '/') return path;
-  char buffer[4096];
-  if (::getcwd(buffer, sizeof(buffer)) == nullptr) return path;
-  return std::string(buffer) + "/" + (path.rfind("./", 0) == 0 ? path.substr(2) : path);
+std::vector<std::string> InputPaths(const ConvertResult& result) {
+  std::vector<std::string> paths;
+  for (const InputFile& input : result.inputs) paths.push_back(input.path);
+  return paths;
 }
 
 }  // namespace
@@ -75,8 +74,8 @@ int RunConvertCommand(int argc, char** argv) {
   // The depfile before the artifact: a build must never see a new artifact
   // with stale dependencies.
   if (!options.depfile_path.empty() &&
-      !WriteDepfile(options.depfile_path, AbsolutePath(options.save_path), result.dependencies,
-                    &error)) {
+      !WriteDepfile(options.depfile_path, AbsolutePath(options.save_path),
+                    InputPaths(result), &error)) {
     PrintError(error);
     return kExitConversionFailed;
   }

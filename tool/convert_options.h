@@ -26,6 +26,7 @@ struct ConvertOptions {
   bool train = false;
   bool verbose = false;
   std::string depfile_path;  // --depfile; empty: none
+  std::vector<std::string> depends;  // --depends: more files the artifact depends on
   std::vector<InputSpec> example_inputs;  // --example-input, one per forward argument
   std::string example_inputs_path;        // --example-inputs FILE
   double rtol = 1e-5;

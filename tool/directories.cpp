@@ -1,6 +1,7 @@
 #include "directories.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -28,6 +29,13 @@ bool MakeDirectories(const std::string& dir, std::vector<std::string>* created,
   }
   if (created != nullptr) created->push_back(dir);
   return true;
+}
+
+std::string AbsolutePath(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char buffer[4096];
+  if (::getcwd(buffer, sizeof(buffer)) == nullptr) return path;
+  return std::string(buffer) + "/" + (path.rfind("./", 0) == 0 ? path.substr(2) : path);
 }
 
 }  // namespace pt2ts

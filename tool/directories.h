@@ -1,4 +1,5 @@
-// mkdir -p, shared by the staged output and the depfile writer.
+// Paths and folders: mkdir -p (shared by the staged output and the depfile
+// writer) and absolute paths.
 #pragma once
 
 #include <string>
@@ -11,5 +12,10 @@ namespace pt2ts {
 // set and *failed naming the folder that could not be created.
 bool MakeDirectories(const std::string& dir, std::vector<std::string>* created,
                      std::string* failed);
+
+// `path` made absolute against the current directory (a leading "./"
+// dropped), not resolved: symlinks such as a venv's bin/python stay as they
+// are. Returned unchanged if it is absolute or the directory is unknown.
+std::string AbsolutePath(const std::string& path);
 
 }  // namespace pt2ts

@@ -3,7 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cctype>
+#include "python_names.h"
 
 namespace pt2ts {
 namespace {
@@ -13,22 +13,6 @@ bool Exists(const std::string& path, struct stat* info) { return ::stat(path.c_s
 bool EndsWith(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() &&
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-bool IsDottedModuleName(const std::string& text) {
-  bool at_start = true;
-  for (const char ch : text) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    if (c == '.') {
-      if (at_start) return false;
-      at_start = true;
-    } else if (std::isalpha(c) || c == '_' || c >= 0x80 || (!at_start && std::isdigit(c))) {
-      at_start = false;
-    } else {
-      return false;
-    }
-  }
-  return !at_start;
 }
 
 std::string CheckModulePath(const std::string& path) {
@@ -86,15 +70,6 @@ std::string CheckInputs(const ConvertOptions& options) {
   if (error.empty() && !options.state_dict_path.empty()) {
     error = CheckReadableFile("weights file (-w)", options.state_dict_path);
   }
-  if (error.empty() && options.state_dict_path.empty() && !options.state_key.empty()) {
-    error = "--state_key needs a weights file (-w PATH)";
-  }
-  if (error.empty() && options.state_dict_path.empty() && options.trust_weights) {
-    error = "--trust-weights needs a weights file (-w PATH)";
-  }
-  if (error.empty() && options.state_dict_path.empty() && options.non_strict) {
-    error = "--non-strict needs a weights file (-w PATH)";
-  }
   for (const std::string& dir : options.python_paths) {
     if (!error.empty()) break;
     struct stat info {};
@@ -112,6 +87,10 @@ std::string CheckInputs(const ConvertOptions& options) {
   }
   if (error.empty() && !options.example_inputs_path.empty()) {
     error = CheckReadableFile("example inputs file (--example-inputs)", options.example_inputs_path);
+  }
+  for (const std::string& path : options.depends) {
+    if (!error.empty()) break;
+    error = CheckReadableFile("--depends file", path);
   }
   if (error.empty()) error = CheckOutputPath("--save_path", options.save_path);
   if (error.empty() && !options.depfile_path.empty()) {

@@ -9,7 +9,6 @@
 #include "embedded_python.h"
 #include "engine_api.h"
 #include "exit_codes.h"
-#include "literal.h"
 #include "pt2ts_build_info.h"
 #include "pt2ts_version.h"
 #include "python_runtime.h"
@@ -20,57 +19,49 @@ namespace py = pybind11;
 namespace pt2ts {
 namespace {
 
-// Creates the _pt2ts package from the embedded sources. Their file names
-// start with "<pt2ts>" so error reports can leave pt2ts's own frames out.
+// Creates the _pt2ts package over the embedded sources: their import hook
+// (embedded_import.py) runs first, then imports resolve themselves.
 py::module_ LoadEmbeddedPackage() {
-  py::module_ sys = py::module_::import("sys");
+  py::dict sources;
+  for (size_t i = 0; i < kEmbeddedPythonModuleCount; ++i) {
+    sources[py::str(kEmbeddedPythonModules[i].name)] = py::str(kEmbeddedPythonModules[i].source);
+  }
   py::module_ types = py::module_::import("types");
-  py::dict modules = sys.attr("modules");
   py::object package = types.attr("ModuleType")("_pt2ts");
   package.attr("__path__") = py::list();
-  modules["_pt2ts"] = package;
+  py::module_::import("sys").attr("modules")["_pt2ts"] = package;
+  py::object hook = types.attr("ModuleType")("_pt2ts.embedded_import");
+  hook.attr("__file__") = "<pt2ts>/embedded_import.py";
   py::module_ builtins = py::module_::import("builtins");
-  for (size_t i = 0; i < kEmbeddedPythonModuleCount; ++i) {
-    const std::string name = kEmbeddedPythonModules[i].name;
-    py::object module = types.attr("ModuleType")("_pt2ts." + name);
-    module.attr("__file__") = "<pt2ts>/" + name + ".py";
-    modules[py::str("_pt2ts." + name)] = module;
-    package.attr(name.c_str()) = module;
-    py::object code = builtins.attr("compile")(kEmbeddedPythonModules[i].source,
-                                               "<pt2ts>/" + name + ".py", "exec");
-    builtins.attr("exec")(code, module.attr("__dict__"));
-  }
-  return py::reinterpret_borrow<py::module_>(modules["_pt2ts.driver"]);
+  builtins.attr("exec")(builtins.attr("compile")(sources["embedded_import"],
+                                                  hook.attr("__file__"), "exec"),
+                        hook.attr("__dict__"));
+  hook.attr("install")("_pt2ts", sources);
+  return py::module_::import("_pt2ts.driver");
 }
 
-// The export options recorded in the artifact's metadata: only what changes
-// the result, never paths (artifacts must not depend on the machine).
-py::dict OptionsText(const ConvertOptions& options) {
-  py::dict text;
-  py::list args;
-  for (const Value& value : options.args) args.append(ToPythonLiteral(value));
-  text["args"] = args;
-  py::dict kwargs;
-  for (const auto& [key, value] : options.kwargs) kwargs[py::str(key)] = ToPythonLiteral(value);
-  text["kwargs"] = kwargs;
-  return text;
+py::list ValuesToPython(const std::vector<Value>& values) {
+  py::list list;
+  for (const Value& value : values) list.append(ValueToPython(value));
+  return list;
 }
 
+// The options as driver.main() takes them (options.Options checks the keys
+// and types): each value converted once, here.
 py::dict OptionsToPython(const ConvertOptions& options, const std::string& python_executable) {
   py::dict result;
   result["module_path"] = options.module_path;
   result["model_name"] = options.model_name;
   result["save_path"] = options.save_path;
   result["staging_path"] = options.staging_path;
+  result["check_path"] = options.check_path;
   result["state_dict_path"] = options.state_dict_path;
   result["state_key"] = options.state_key;
-  py::list args;
-  for (const Value& value : options.args) args.append(ValueToPython(value));
-  result["args"] = args;
+  result["args"] = py::tuple(ValuesToPython(options.args));
   py::dict kwargs;
   for (const auto& [key, value] : options.kwargs) kwargs[py::str(key)] = ValueToPython(value);
   result["kwargs"] = kwargs;
-  result["python_paths"] = options.python_paths;
+  result["python_paths"] = py::tuple(py::cast(options.python_paths));
   result["python_executable"] = python_executable;
   result["trust_weights"] = options.trust_weights;
   result["non_strict"] = options.non_strict;
@@ -79,31 +70,36 @@ py::dict OptionsToPython(const ConvertOptions& options, const std::string& pytho
   result["start_time"] = options.start_time;
   py::list example_inputs;
   for (const InputSpec& spec : options.example_inputs) {
-    example_inputs.append(py::make_tuple(py::cast(spec.shape), spec.dtype));
+    example_inputs.append(py::make_tuple(py::tuple(py::cast(spec.shape)), spec.dtype));
   }
-  result["example_inputs"] = example_inputs;
+  result["example_inputs"] = py::tuple(example_inputs);
   result["example_inputs_path"] = options.example_inputs_path;
-  result["check_path"] = options.check_path;
+  result["depends"] = py::tuple(py::cast(options.depends));
   result["allow_torch_version_mismatch"] = options.allow_torch_version_mismatch;
   result["libtorch_version"] = kLibTorchVersion;
   result["pt2ts_version"] = kPt2tsVersion;
-  result["options_text"] = OptionsText(options);
   return result;
+}
+
+void ResultFromPython(const py::handle& python, ConvertResult* result) {
+  for (const py::handle entry : python.attr("inputs")) {
+    result->inputs.push_back({entry.attr("path").cast<std::string>(),
+                              entry.attr("kind").cast<std::string>(),
+                              entry.attr("sha256").cast<std::string>()});
+  }
+  result->wrote_check = python.attr("wrote_check").cast<bool>();
+  result->python_libtorch_path = python.attr("python_libtorch_path").cast<std::string>();
 }
 
 int RunDriver(const ConvertOptions& options, const std::string& python_executable,
               ConvertResult* result) {
   // Python errors are caught and formatted inside the interpreter's lifetime:
-  // formatting them later deadlocks (NOTES.md).
+  // formatting them later deadlocks (docs/stack-notes.md).
   try {
     py::module_ driver = LoadEmbeddedPackage();
-    const int exit_code =
-        driver.attr("main")(OptionsToPython(options, python_executable)).cast<int>();
-    if (exit_code == kExitSuccess) {
-      result->dependencies = driver.attr("dependencies").cast<std::vector<std::string>>();
-      result->wrote_check = driver.attr("wrote_check").cast<bool>();
-      result->python_libtorch_path = driver.attr("python_libtorch_path").cast<std::string>();
-    }
+    py::object outcome = driver.attr("main")(OptionsToPython(options, python_executable));
+    const int exit_code = outcome.attr("exit_code").cast<int>();
+    if (exit_code == kExitSuccess) ResultFromPython(outcome, result);
     return exit_code;
   } catch (py::error_already_set& e) {
     PrintError(std::string("internal error in pt2ts, please report it: ") + e.what());

@@ -1,6 +1,7 @@
 """The conversion, step by step: import torch and the user's module, build the
 model, load its weights, script it and save it where the front end asked."""
 
+import copy
 import gc
 import os
 import random
@@ -8,9 +9,10 @@ import re
 import stat
 import sys
 
-from _pt2ts import (dependency_files, example_inputs, fast_build, metadata, module_loader,
-                    reporting, state_dict, torch_version, weights)
+from _pt2ts import (example_inputs, fast_build, inventory, metadata, module_loader, reporting,
+                    state_dict, torch_version, weights)
 from _pt2ts.errors import ConversionError
+from _pt2ts.options import Options, Result
 
 
 def _import_torch(python_executable):
@@ -98,23 +100,25 @@ def _build(torch, factory, options, skip_init=False):
     # initial values, so its artifact is byte-reproducible too.
     random.seed(0)
     torch.manual_seed(0)
-    model = module_loader.build_model(factory, options["model_name"], options["args"],
-                                      options["kwargs"])
+    # Copies: the metadata records the values given, even if the model
+    # changes a list it was passed.
+    model = module_loader.build_model(factory, options.model_name, copy.deepcopy(options.args),
+                                      copy.deepcopy(options.kwargs))
     reporting.step("built %s%s" % (type(model).__name__,
                                    " (initialisation skipped)" if skip_init else ""))
     return model
 
 
 def _find_weights(options):
-    path = options["state_dict_path"]
-    loaded = weights.load_weights(path, options["trust_weights"])
-    return state_dict.find_state_dict(loaded, options["state_key"], path)
+    path = options.state_dict_path
+    loaded = weights.load_weights(path, options.trust_weights)
+    return state_dict.find_state_dict(loaded, options.state_key, path)
 
 
 def _build_with_weights(torch, factory, options):
     """The fast path (fast_build.py): returns the model with its weights in
     place, or None when the plain path must run."""
-    if options["non_strict"] or not fast_build.enabled():
+    if options.non_strict or not fast_build.enabled():
         return None
     with fast_build.SkippedInit() as init:
         model = _build(torch, factory, options, skip_init=True)
@@ -124,79 +128,71 @@ def _build_with_weights(torch, factory, options):
         reporting.step("the weights do not cover the model exactly: building it again normally")
         return None
     reporting.step("loaded %d tensors from %s (as the model's own)"
-                   % (len(found), options["state_dict_path"]))
+                   % (len(found), options.state_dict_path))
     return model
 
 
 def convert(options):
-    for folder in reversed(options["python_paths"]):
+    """Runs the conversion; returns its Result."""
+    for folder in reversed(options.python_paths):
         sys.path.insert(0, os.path.abspath(folder))
     reporting.step("started Python %s (%s)" % (sys.version.split()[0], sys.executable))
-    weights_path = options["state_dict_path"]
-    weights_digest = metadata.FileDigest(weights_path) if weights_path else None
-    same_version = torch_version.check(options["libtorch_version"],
-                                       options["allow_torch_version_mismatch"],
-                                       options["python_executable"])
-    torch = _import_torch(options["python_executable"])
+    read = inventory.Inventory(options)  # starts hashing the weights
+    same_version = torch_version.check(options.libtorch_version,
+                                       options.allow_torch_version_mismatch,
+                                       options.python_executable)
+    torch = _import_torch(options.python_executable)
     reporting.step("imported torch %s" % torch.__version__)
-    global python_libtorch_path
     # Another version is another build: check the artifact in a fresh process.
     python_libtorch_path = torch_version.loaded_libtorch_path() if same_version else ""
-    module_path, model_name = options["module_path"], options["model_name"]
+    module_path, model_name = options.module_path, options.model_name
     module = module_loader.import_user_module(module_path)
     reporting.step("imported %s" % module_path)
     factory = module_loader.find_model(module, model_name, module_path)
+    weights_path = options.state_dict_path
     model = _build_with_weights(torch, factory, options) if weights_path else None
     if model is None:
         model = _build(torch, factory, options)
         if weights_path:
             found = _find_weights(options)
-            state_dict.load_into(model, found, not options["non_strict"], weights_path,
-                                 model_name)
+            state_dict.load_into(model, found, not options.non_strict, weights_path, model_name)
             reporting.step("loaded %d tensors from %s" % (len(found), weights_path))
             del found
 
-    model.train(options["train"])
+    model.train(options.train)
     scripted = _script(torch, model, model_name)
-    reporting.step("scripted %s (%s mode)" % (model_name, "training" if options["train"] else "eval"))
+    reporting.step("scripted %s (%s mode)" % (model_name, "training" if options.train else "eval"))
 
-    inputs_path = options["example_inputs_path"]
-    if options["example_inputs"] or inputs_path:
-        inputs = example_inputs.make_inputs(torch, options["example_inputs"], inputs_path,
-                                            options["trust_weights"])
+    wrote_check = False
+    if options.example_inputs or options.example_inputs_path:
+        inputs = example_inputs.make_inputs(torch, options.example_inputs,
+                                            options.example_inputs_path, options.trust_weights)
         described = ", ".join("%s %s" % (list(t.shape), str(t.dtype).replace("torch.", ""))
                               for t in inputs)
-        example_inputs.write_check(torch, model, inputs, options["check_path"], described)
-        global wrote_check
+        example_inputs.write_check(torch, model, inputs, options.check_path, described)
         wrote_check = True
         reporting.step("ran the eager model on the example inputs (%s)" % described)
 
-    read = dependency_files.collect(extra=[p for p in (weights_path, inputs_path) if p])
-    record = metadata.build(options, torch.__version__, module, model, read, weights_digest)
-    _save(torch, scripted, options["staging_path"], options["save_path"],
+    files = read.complete()
+    record = metadata.build(options, torch.__version__, module, model, files)
+    _save(torch, scripted, options.staging_path, options.save_path,
           {metadata.METADATA_FILE: record})
-    reporting.step("wrote the artifact (staged beside %s)" % options["save_path"])
-    dependencies[:] = read
+    reporting.step("wrote the artifact (staged beside %s)" % options.save_path)
     # Free the model before LibTorch loads the artifact to check it: the peak
     # memory stays near one copy of the weights.
     del model, scripted
     gc.collect()
-    return 0
+    return Result(exit_code=0, inputs=files, wrote_check=wrote_check,
+                  python_libtorch_path=python_libtorch_path)
 
 
-# Results for the C++ side, filled on success: absolute paths of the files
-# the conversion read, whether the check file was written, and the
-# libtorch_cpu library Python's torch loaded.
-dependencies = []
-wrote_check = False
-python_libtorch_path = ""
-
-
-def main(options):
-    """Runs the conversion; returns the process exit code."""
-    reporting.configure(options["start_time"], options["verbose"])
+def main(values):
+    """Runs the conversion on the front end's options (a dict); returns a
+    Result, whose exit_code is the process's."""
+    options = Options.from_front_end(values)
+    reporting.configure(options.start_time, options.verbose)
     try:
         return convert(options)
     except ConversionError as exc:
         reporting.error(exc.message, exc.details)
-        return exc.exit_code
+        return Result(exit_code=exc.exit_code)

@@ -1,0 +1,112 @@
+"""One inventory of every file a conversion read: the imported Python files
+that are not part of the Python installation (the model's file, its
+siblings, packages under --pythonpath, transitively), the weights, the
+example inputs file and the extra --depends files, each with its absolute
+path and SHA-256, computed once. The depfile and the metadata read from it."""
+
+import dataclasses
+import hashlib
+import os
+import site
+import sys
+import sysconfig
+import threading
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb", buffering=0) as file:
+        # Large blocks for large files (few GIL hand-overs in a thread), no
+        # more memory than the file for small ones.
+        buffer = bytearray(min(8 << 20, max(1 << 16, os.fstat(file.fileno()).st_size)))
+        view = memoryview(buffer)
+        while True:
+            count = file.readinto(buffer)
+            if not count:
+                break
+            digest.update(view[:count])
+    return digest.hexdigest()
+
+
+class _BackgroundDigest:
+    """The SHA-256 of a file, computed on a background thread from the start
+    of the conversion. hashlib and file reads release the GIL, so hashing a
+    1 GB weights file (about 0.6 s) overlaps with importing torch and loading
+    the weights instead of adding to them."""
+
+    def __init__(self, path):
+        self._path = path
+        self._digest = None
+        self._error = None
+        self._thread = threading.Thread(target=self._compute, name="pt2ts-sha256", daemon=True)
+        self._thread.start()
+
+    def _compute(self):
+        try:
+            self._digest = sha256(self._path)
+        except OSError as exc:  # raised again where the digest is needed
+            self._error = exc
+
+    def hexdigest(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._digest
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    path: str  # absolute
+    kind: str  # "module", "weights", "example_inputs" or "depends"
+    sha256: str
+    modules: tuple = ()  # for kind "module": the names it was imported as
+
+
+def _installation_folders():
+    paths = sysconfig.get_paths()
+    folders = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
+    folders.update(site.getsitepackages())
+    return [os.path.join(os.path.abspath(f), "") for f in folders]
+
+
+def _imported_user_files():
+    """{absolute path: sorted module names} of the imported Python files
+    outside the Python installation."""
+    installed = _installation_folders()
+    files = {}
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if not path or path.startswith("<") or not os.path.isfile(path):
+            continue
+        path = os.path.abspath(path)
+        if not any(path.startswith(folder) for folder in installed):
+            files.setdefault(path, []).append(name)
+    return {path: tuple(sorted(names)) for path, names in files.items()}
+
+
+class Inventory:
+    """Started when the conversion starts (the weights are hashed meanwhile),
+    completed once the model is built (everything it imported is known)."""
+
+    def __init__(self, options):
+        self._named = []  # (kind, path) of the files the command line names
+        if options.state_dict_path:
+            self._named.append(("weights", options.state_dict_path))
+        if options.example_inputs_path:
+            self._named.append(("example_inputs", options.example_inputs_path))
+        self._named.extend(("depends", path) for path in options.depends)
+        self._weights_digest = (_BackgroundDigest(options.state_dict_path)
+                                if options.state_dict_path else None)
+
+    def complete(self):
+        """All entries, sorted by path, one per file."""
+        entries = {}
+        for path, names in _imported_user_files().items():
+            entries[path] = Entry(path, "module", sha256(path), names)
+        for kind, path in self._named:
+            path = os.path.abspath(path)
+            if path in entries:
+                continue  # e.g. a DEPENDS file that was also imported
+            digest = self._weights_digest.hexdigest() if kind == "weights" else sha256(path)
+            entries[path] = Entry(path, kind, digest)
+        return tuple(entries[path] for path in sorted(entries))
