@@ -12,7 +12,7 @@ contract of README.md:
 
 Every case goes through BadInputTestCase.check_bad(), which records its
 label; at the end the module prints how many distinct cases it checked
-(120 when every test runs; 4 of them run as user 'nobody' and are skipped
+(132 when every test runs; 4 of them run as user 'nobody' and are skipped
 where that is impossible). A few cases (the output path, --depfile) cannot
 have a previous artifact at their path; they check instead that nothing was
 created and that what was there is unchanged. Fixtures live in fixtures/bad_inputs; weights and
@@ -38,6 +38,7 @@ from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, PT2TS, Pt2t
 HERE = fixture("bad_inputs")
 MODELS = fixture("bad_inputs", "models.py")
 UNSCRIPTABLE = fixture("bad_inputs", "unscriptable.py")
+CAPTURE = fixture("models", "capture", "unscriptable.py")
 
 models = import_file(MODELS, name="bad_inputs_models")
 
@@ -780,12 +781,12 @@ class ExampleInputsTest(BadInputTestCase):
         """--example-input of the wrong shape: the eager model's failure, with the shapes."""
         self.check_bad("inputs: wrong shape", [MODELS, "Net", "--example-input", "2x5"],
                        EXIT_CONVERSION_FAILED, "the eager model fails on the example inputs",
-                       "[2, 5] float32", "check their shapes and dtypes")
+                       "(2x5 float32)", "check their shapes and dtypes")
 
     def test_wrong_dtype(self):
         """--example-input of the wrong dtype: the eager model's failure, with the dtype."""
         self.check_bad("inputs: wrong dtype", [MODELS, "Net", "--example-input", "2x4:int64"],
-                       EXIT_CONVERSION_FAILED, "the eager model fails", "[2, 4] int64")
+                       EXIT_CONVERSION_FAILED, "the eager model fails", "(2x4 int64)")
 
     def test_too_many_inputs(self):
         """Two inputs for a one-argument forward: the eager model's failure."""
@@ -798,7 +799,7 @@ class ExampleInputsTest(BadInputTestCase):
         inputs = self.save((torch.ones(2, 5),), "inputs.pt")
         self.check_bad("inputs: file with wrong shape", [MODELS, "Net", "--example-inputs",
                                                          inputs],
-                       EXIT_CONVERSION_FAILED, "the eager model fails", "[2, 5] float32")
+                       EXIT_CONVERSION_FAILED, "the eager model fails", "(2x5 float32)")
 
     def test_corrupt_file(self):
         """A corrupt --example-inputs file: names it."""
@@ -867,6 +868,68 @@ class ContradictoryOptionsTest(BadInputTestCase):
                                           option, value],
                                          EXIT_USAGE_ERROR, option, value)
                 self.assertLess(len(line), 300, "an unreadable error line: " + line)
+
+
+class CaptureOptionsTest(BadInputTestCase):
+    """--method, --check-input(s), --freeze, --preserve and --format misused,
+    and a trace that does not generalise."""
+
+    def test_unknown_format(self):
+        self.check_bad("format: unknown --format", [MODELS, "Net", "--format", "onnx"],
+                       EXIT_USAGE_ERROR, "--format", "'onnx'")
+
+    def test_format_contradicts_the_extension(self):
+        self.check_bad("format: --format lite with a .pt save path",
+                       [MODELS, "Net", "--format", "lite"], EXIT_USAGE_ERROR, "--format", ".ptl")
+
+    def test_trace_without_example_inputs(self):
+        self.check_bad("capture: --method trace without example inputs",
+                       [UNSCRIPTABLE, "UsesTryExcept", "--method", "trace"], EXIT_USAGE_ERROR,
+                       "--method trace", "--example-input")
+
+    def test_unknown_method(self):
+        self.check_bad("capture: unknown --method", [MODELS, "Net", "--method", "export"],
+                       EXIT_USAGE_ERROR, "--method", "export")
+
+    def test_freeze_with_train(self):
+        self.check_bad("capture: --freeze --train", [MODELS, "Net", "--freeze", "--train"],
+                       EXIT_USAGE_ERROR, "--freeze", "--train")
+
+    def test_preserve_without_freeze(self):
+        self.check_bad("capture: --preserve without --freeze",
+                       [MODELS, "Net", "--preserve", "forward"], EXIT_USAGE_ERROR,
+                       "--preserve", "--freeze")
+
+    def test_preserve_unknown_name(self):
+        self.check_bad("capture: --preserve names nothing",
+                       [MODELS, "Net", "--freeze", "--preserve", "no_such_attribute"],
+                       EXIT_CONVERSION_FAILED, "torch.jit.freeze cannot freeze", "'Net'")
+
+    def test_malformed_check_input(self):
+        self.check_bad("capture: malformed --check-input",
+                       [MODELS, "Net", "--check-input", "2xx3"], EXIT_USAGE_ERROR, "2xx3")
+
+    def test_check_inputs_file_missing(self):
+        missing = self.path("no_such_sets.pt")
+        self.check_bad("capture: --check-inputs missing",
+                       [MODELS, "Net", "--check-inputs", missing], EXIT_USAGE_ERROR, missing)
+
+    def test_check_input_count_differs(self):
+        self.check_bad("capture: --check-input count differs",
+                       [MODELS, "Net", "--example-input", "2x4", "--check-input", "2x4",
+                        "--check-input", "2x4"], EXIT_USAGE_ERROR, "--check-input",
+                       "--example-input")
+
+    def test_check_input_of_wrong_shape(self):
+        self.check_bad("capture: check input the model cannot take",
+                       [MODELS, "Net", "--check-input", "2x99"], EXIT_CONVERSION_FAILED,
+                       "the eager model fails on the check inputs (2x99 float32)")
+
+    def test_trace_that_bakes_in_a_shape(self):
+        self.check_bad("capture: trace bakes in a shape",
+                       [CAPTURE, "BakedShape", "--method", "trace", "--example-input", "2x4",
+                        "--check-input", "5x4"], EXIT_CONVERSION_FAILED, "'BakedShape'",
+                       "does not generalise", "check inputs (5x4 float32)")
 
 
 class OtherOptionsTest(BadInputTestCase):

@@ -20,7 +20,8 @@ class NumericalCheckTest(Pt2tsTestCase):
         out = self.path("m.pt")
         result = self.convert(CHECKED, "Matching", "-s", out, "--example-input", "2x3x8x8", "-v")
         self.assertIn("LibTorch (C++) loads the artifact", result.stderr)
-        self.assertRegex(result.stderr, r"LibTorch output matches eager PyTorch: 1 tensor\(s\), "
+        self.assertRegex(result.stderr, r"LibTorch output matches eager PyTorch on the example "
+                                        r"inputs \(2x3x8x8 float32\): 1 tensor\(s\), "
                                         r"largest absolute difference \S+")
 
     def test_tuple_dict_and_list_outputs_are_compared(self):
@@ -75,7 +76,7 @@ class NumericalCheckTest(Pt2tsTestCase):
                            "--kwargs", "vocabulary", "5", "--example-input", "2x4:int64",
                            "--example-input", "2:int64")
         self.assert_fails(result, EXIT_CONVERSION_FAILED, "the eager model fails on the example "
-                          "inputs ([2, 4] int64, [2] int64)")
+                          "inputs (2x4 int64, 2 int64)")
 
     def test_wrong_shape(self):
         result = run_pt2ts(CHECKED, "Matching", "-s", self.path("out", "m.pt"),

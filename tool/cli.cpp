@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "artifact_formats.h"
 #include "diagnostics.h"
 #include "directories.h"
 #include "exit_codes.h"
@@ -25,7 +26,8 @@ constexpr const char* kDescription =
     "pt2ts imports MODULE_PATH (a .py file, a package folder or a dotted module\n"
     "name), builds MODEL_NAME(*ARGS, **KWARGS) (a class or a factory function),\n"
     "loads the weights given with -w, switches the model to eval mode, scripts it\n"
-    "with torch.jit.script and saves it atomically to SAVE_PATH.";
+    "with torch.jit.script (or traces it: --method) and saves it atomically to\n"
+    "SAVE_PATH.";
 
 constexpr const char* kFooter =
     "Values of --args and --kwargs: an int (3, -1, 010) or float (3.0, 1e-3, inf)\n"
@@ -202,6 +204,7 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   std::vector<std::string> raw_args;
   std::vector<std::string> raw_kwargs;
   std::vector<std::string> raw_input_specs;
+  std::vector<std::string> raw_check_specs;
 
   CLI::App app{kDescription, "pt2ts"};
   app.footer(kFooter);
@@ -250,6 +253,38 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   declare.Value("--example-inputs", &options.example_inputs_path,
                 "Check the artifact on the inputs in this file: a tensor or a tuple/list of "
                 "tensors saved with torch.save (for inputs that must be valid, e.g. token ids)");
+  declare.List("--check-input", &raw_check_specs,
+               "One more input set, only to check the artifact (same grammar as "
+               "--example-input, one per forward argument), e.g. with another batch size: for "
+               "traces also torch's own trace check")
+      ->take_all()
+      ->allow_extra_args(false);
+  declare.Value("--check-inputs", &options.check_inputs_path,
+                "More input sets to check on, from a file saved with torch.save: a tensor or a "
+                "tuple of tensors (one set), or a list of tuples (several sets)");
+  declare.Value("--method", &options.method,
+                "How the model is captured: script (torch.jit.script; keeps Python control "
+                "flow), trace (torch.jit.trace on the example inputs, for models scripting "
+                "refuses; records one path through the model), auto (script, and trace when "
+                "scripting fails and example inputs are given)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"script", "trace", "auto"}));
+  declare.Value("--format", &options.format,
+                "What to write: torchscript (a TorchScript archive for torch::jit::load; the "
+                "default) or lite (a lite-interpreter file for torch::jit::_load_for_mobile; the "
+                "default for a save path ending in .ptl)")
+      ->check([](const std::string& name) {
+        return FindArtifactFormat(name) != nullptr
+                   ? std::string()
+                   : "'" + name + "' is not a format (known: " + ArtifactFormatNames() + ")";
+      });
+  declare.Flag("--freeze", &options.freeze,
+               "torch.jit.freeze the captured model: parameters become constants, batch norms "
+               "fold into convolutions (eval mode only)");
+  declare.List("--preserve", &options.preserve,
+               "With --freeze: keep this attribute or method (repeatable)")
+      ->take_all()
+      ->allow_extra_args(false);
   declare.Value("--rtol", &options.rtol, "Relative tolerance of the check against eager PyTorch")
       ->capture_default_str()
       ->check(kTolerance);
@@ -295,17 +330,25 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   if (!options.python_executable.empty()) {
     options.python_executable = AbsolutePath(options.python_executable);
   }
-  for (const std::string& text : raw_input_specs) {
-    InputSpecResult spec = ParseInputSpec(text);
-    if (!spec.ok) return UsageError(spec.error);
-    options.example_inputs.push_back(spec.spec);
+  for (const auto& [texts, specs] : {std::pair{&raw_input_specs, &options.example_inputs},
+                                      std::pair{&raw_check_specs, &options.check_inputs}}) {
+    for (const std::string& text : *texts) {
+      InputSpecResult spec = ParseInputSpec(text);
+      if (!spec.ok) return UsageError(spec.error);
+      specs->push_back(spec.spec);
+    }
   }
   if (!FillArgs(raw_args, &options) || !FillKwargs(raw_kwargs, &options)) {
     result.exit_now = true;
     result.exit_code = kExitUsageError;
     return result;
   }
-  const std::string rule_error = CheckOptionRules({options, declare.Written()});
+  const std::set<std::string> written = declare.Written();
+  if (options.format.empty()) {
+    const ArtifactFormat* format = ArtifactFormatOfPath(options.save_path);
+    options.format = format != nullptr ? format->name : kArtifactFormats[0].name;
+  }
+  const std::string rule_error = CheckOptionRules({options, written});
   if (!rule_error.empty()) return UsageError(rule_error);
   return result;
 }

@@ -63,6 +63,7 @@ int RunConvertCommand(int argc, char** argv) {
   // What production will do with the file: load it in C++ (and run it).
   VerifyRequest verify;
   verify.artifact_path = options.staging_path;
+  verify.format = options.format;
   verify.check_path = result.wrote_check ? options.check_path : "";
   verify.rtol = options.rtol;
   verify.atol = options.atol;

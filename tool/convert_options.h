@@ -29,6 +29,12 @@ struct ConvertOptions {
   std::vector<std::string> depends;  // --depends: more files the artifact depends on
   std::vector<InputSpec> example_inputs;  // --example-input, one per forward argument
   std::string example_inputs_path;        // --example-inputs FILE
+  std::vector<InputSpec> check_inputs;    // --check-input: one more set, only to check
+  std::string check_inputs_path;          // --check-inputs FILE: one or several more sets
+  std::string method = "script";          // --method script|trace|auto
+  bool freeze = false;                    // --freeze
+  std::vector<std::string> preserve;      // --preserve NAME: kept by freezing
+  std::string format;  // --format (artifact_formats.h); "" until chosen from the save path
   double rtol = 1e-5;
   double atol = 1e-5;
   bool allow_torch_version_mismatch = false;

@@ -17,7 +17,7 @@ constexpr const char* kEngineConvertSymbol = "pt2ts_engine_convert";
 // One file a conversion read, from the engine's inventory.
 struct InputFile {
   std::string path;    // absolute
-  std::string kind;    // "module", "weights", "example_inputs" or "depends"
+  std::string kind;    // "module", "weights", "example_inputs", "check_inputs" or "depends"
   std::string sha256;  // of its contents, hex
 };
 

@@ -88,6 +88,9 @@ std::string CheckInputs(const ConvertOptions& options) {
   if (error.empty() && !options.example_inputs_path.empty()) {
     error = CheckReadableFile("example inputs file (--example-inputs)", options.example_inputs_path);
   }
+  if (error.empty() && !options.check_inputs_path.empty()) {
+    error = CheckReadableFile("check inputs file (--check-inputs)", options.check_inputs_path);
+  }
   for (const std::string& path : options.depends) {
     if (!error.empty()) break;
     error = CheckReadableFile("--depends file", path);

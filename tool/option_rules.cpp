@@ -1,5 +1,7 @@
 #include "option_rules.h"
 
+#include "artifact_formats.h"
+
 namespace pt2ts {
 namespace {
 
@@ -12,6 +14,10 @@ bool HasExampleInputs(const ConvertOptions& options) {
   return !options.example_inputs.empty() || !options.example_inputs_path.empty();
 }
 
+bool HasCheckInputs(const ConvertOptions& options) {
+  return !options.check_inputs.empty() || !options.check_inputs_path.empty();
+}
+
 bool HasWeights(const ConvertOptions& options) { return !options.state_dict_path.empty(); }
 
 // Checked in order; the first broken rule is reported.
@@ -22,10 +28,30 @@ const OptionRule kRules[] = {
      "--example-input and --example-inputs exclude each other: give the inputs either as shapes "
      "or as a file"},
     {[](const GivenOptions& g) {
-       return (g.Written("--rtol") || g.Written("--atol")) && !HasExampleInputs(g.options);
+       return (g.Written("--rtol") || g.Written("--atol")) && !HasExampleInputs(g.options) &&
+              !HasCheckInputs(g.options);
      },
      "--rtol/--atol set the tolerance of the check on example inputs; give the inputs with "
      "--example-input SHAPE or --example-inputs FILE"},
+    {[](const GivenOptions& g) {
+       return !g.options.example_inputs.empty() && !g.options.check_inputs.empty() &&
+              g.options.example_inputs.size() != g.options.check_inputs.size();
+     },
+     "--check-input and --example-input give different numbers of inputs: each set has one "
+     "per forward argument, in order"},
+    {[](const GivenOptions& g) { return g.options.method == "trace" && !HasExampleInputs(g.options); },
+     "--method trace records the model running on example inputs: give --example-input SHAPE "
+     "(one per forward argument) or --example-inputs FILE"},
+    {[](const GivenOptions& g) { return g.options.freeze && g.options.train; },
+     "--freeze and --train exclude each other: a frozen model is for inference (eval mode)"},
+    {[](const GivenOptions& g) {
+       const ArtifactFormat* by_extension = ArtifactFormatOfPath(g.options.save_path);
+       return by_extension != nullptr && by_extension->name != g.options.format;
+     },
+     "--format and the save path's extension name different formats (.pt is torchscript, .ptl "
+     "is lite): change one of them"},
+    {[](const GivenOptions& g) { return !g.options.preserve.empty() && !g.options.freeze; },
+     "--preserve names what --freeze keeps; add --freeze"},
     {[](const GivenOptions& g) { return !g.options.state_key.empty() && !HasWeights(g.options); },
      "--state_key needs a weights file (-w PATH)"},
     {[](const GivenOptions& g) { return g.options.trust_weights && !HasWeights(g.options); },

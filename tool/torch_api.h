@@ -8,7 +8,8 @@
 namespace pt2ts {
 
 struct VerifyRequest {
-  std::string artifact_path;  // the staged TorchScript file
+  std::string artifact_path;  // the staged artifact
+  std::string format;         // its format (artifact_formats.h): decides how it is loaded
   std::string check_path;     // inputs and eager outputs (torch.save); empty: load check only
   double rtol = 1e-5;
   double atol = 1e-5;

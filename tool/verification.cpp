@@ -50,7 +50,7 @@ int VerifyInFreshProcess(const VerifyRequest& request) {
   const std::vector<std::string> arguments = {
       "pt2ts", "__verify", request.artifact_path, request.check_path,
       ExactText(request.rtol), ExactText(request.atol), request.verbose ? "1" : "0",
-      ExactText(request.start_time)};
+      ExactText(request.start_time), request.format};
   std::vector<char*> argv;
   argv.reserve(arguments.size() + 1);
   for (const std::string& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
@@ -82,7 +82,7 @@ int VerifyArtifact(const VerifyRequest& request, const std::string& python_libto
 }
 
 int RunVerifyCommand(int argc, char** argv) {
-  if (argc != 7) {
+  if (argc != 8) {
     PrintError("__verify is internal to pt2ts");
     return kExitUsageError;
   }
@@ -93,6 +93,7 @@ int RunVerifyCommand(int argc, char** argv) {
   request.atol = std::strtod(argv[4], nullptr);
   request.verbose = std::string(argv[5]) == "1";
   request.start_time = std::strtod(argv[6], nullptr);  // CLOCK_MONOTONIC is system-wide
+  request.format = argv[7];
   return VerifyInThisProcess(request);
 }
 

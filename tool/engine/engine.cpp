@@ -46,6 +46,15 @@ py::list ValuesToPython(const std::vector<Value>& values) {
   return list;
 }
 
+// ((shape...), dtype) pairs.
+py::tuple SpecsToPython(const std::vector<InputSpec>& specs) {
+  py::list list;
+  for (const InputSpec& spec : specs) {
+    list.append(py::make_tuple(py::tuple(py::cast(spec.shape)), spec.dtype));
+  }
+  return py::tuple(list);
+}
+
 // The options as driver.main() takes them (options.Options checks the keys
 // and types): each value converted once, here.
 py::dict OptionsToPython(const ConvertOptions& options, const std::string& python_executable) {
@@ -68,12 +77,14 @@ py::dict OptionsToPython(const ConvertOptions& options, const std::string& pytho
   result["train"] = options.train;
   result["verbose"] = options.verbose;
   result["start_time"] = options.start_time;
-  py::list example_inputs;
-  for (const InputSpec& spec : options.example_inputs) {
-    example_inputs.append(py::make_tuple(py::tuple(py::cast(spec.shape)), spec.dtype));
-  }
-  result["example_inputs"] = py::tuple(example_inputs);
+  result["example_inputs"] = SpecsToPython(options.example_inputs);
   result["example_inputs_path"] = options.example_inputs_path;
+  result["check_inputs"] = SpecsToPython(options.check_inputs);
+  result["check_inputs_path"] = options.check_inputs_path;
+  result["method"] = options.method;
+  result["freeze"] = options.freeze;
+  result["preserve"] = py::tuple(py::cast(options.preserve));
+  result["format"] = options.format;
   result["depends"] = py::tuple(py::cast(options.depends));
   result["allow_torch_version_mismatch"] = options.allow_torch_version_mismatch;
   result["libtorch_version"] = kLibTorchVersion;

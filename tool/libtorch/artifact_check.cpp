@@ -1,5 +1,5 @@
 // Checks a freshly written artifact the way production will use it: loaded
-// by LibTorch in C++, and, given example inputs, computing what the eager
+// by LibTorch in C++ with its format's loader (artifact_loaders.h), and, given example inputs, computing what the eager
 // Python model computed.
 #include <torch/script.h>
 #include <torch/serialize.h>
@@ -9,6 +9,7 @@
 #include <iterator>
 #include <vector>
 
+#include "artifact_loaders.h"
 #include "diagnostics.h"
 #include "exit_codes.h"
 #include "output_comparison.h"
@@ -30,7 +31,48 @@ bool ReadFile(const std::string& path, std::vector<char>* data) {
   return true;
 }
 
-int RunCheck(const VerifyRequest& request, torch::jit::Module& module) {
+// Runs the artifact on one input set and compares with the eager outputs.
+int CheckOneSet(const VerifyRequest& request, const ForwardFunction& forward,
+                const c10::Dict<c10::IValue, c10::IValue>& set, const std::string& hint) {
+  const std::string name = set.at("name").toStringRef();
+  const std::vector<c10::IValue> inputs = set.at("inputs").toTupleRef().elements().vec();
+  c10::IValue actual;
+  try {
+    torch::NoGradGuard no_grad;
+    actual = forward(inputs);
+  } catch (const c10::Error& error) {
+    PrintError("the artifact fails when LibTorch runs it on the " + name + ": " +
+               FirstLine(TorchMessage(error)));
+    std::fprintf(stderr, "%s\n", TorchMessage(error).c_str());
+    return kExitConversionFailed;
+  } catch (const std::exception& error) {
+    PrintError("the artifact fails when LibTorch runs it on the " + name + ": " + error.what());
+    return kExitConversionFailed;
+  }
+  const ComparisonResult result =
+      CompareOutputs(actual, set.at("outputs"), request.rtol, request.atol);
+  if (!result.matches) {
+    PrintError("the artifact computes something else than the eager Python model on the " +
+               name + ": " + result.problem);
+    std::fprintf(stderr, "%s\n", hint.c_str());
+    return kExitConversionFailed;
+  }
+  if (request.verbose) {
+    char line[512];
+    std::snprintf(line, sizeof(line),
+                  "LibTorch output matches eager PyTorch on the %s: %d tensor(s), largest "
+                  "absolute difference %.3g (at %s), largest relative difference %.3g",
+                  name.c_str(), result.tensors_compared, result.max_abs_diff,
+                  result.worst_output.empty() ? "-" : result.worst_output.c_str(),
+                  result.max_rel_diff);
+    PrintStep(request.start_time, line);
+  }
+  return kExitSuccess;
+}
+
+// The check file (example_inputs.write_check): {"sets": [{"name", "inputs",
+// "outputs"}...], "mismatch_hint": advice printed after a mismatch}.
+int RunCheck(const VerifyRequest& request, const ForwardFunction& forward) {
   std::vector<char> data;
   if (!ReadFile(request.check_path, &data)) {
     PrintError("internal error: cannot read the example inputs written by the engine");
@@ -38,44 +80,10 @@ int RunCheck(const VerifyRequest& request, torch::jit::Module& module) {
   }
   const c10::IValue check = torch::pickle_load(data);
   const c10::Dict<c10::IValue, c10::IValue> entries = check.toGenericDict();
-  const std::vector<c10::IValue> inputs = entries.at("inputs").toTupleRef().elements().vec();
-  const c10::IValue expected = entries.at("outputs");
-
-  c10::IValue actual;
-  try {
-    torch::NoGradGuard no_grad;
-    actual = module.forward(inputs);
-  } catch (const c10::Error& error) {
-    PrintError("the artifact fails when LibTorch runs it on the example inputs: " +
-               FirstLine(TorchMessage(error)));
-    std::fprintf(stderr, "%s\n", TorchMessage(error).c_str());
-    return kExitConversionFailed;
-  } catch (const std::exception& error) {
-    PrintError(std::string("the artifact fails when LibTorch runs it on the example inputs: ") +
-               error.what());
-    return kExitConversionFailed;
-  }
-  const ComparisonResult result =
-      CompareOutputs(actual, expected, request.rtol, request.atol);
-  if (!result.matches) {
-    PrintError("the artifact computes something else than the eager Python model: " +
-               result.problem);
-    std::fprintf(stderr,
-                 "TorchScript compiled the model differently from how Python runs it (look for "
-                 "Python-only logic, @torch.jit.ignore/@torch.jit.unused, or "
-                 "torch.jit.is_scripting() branches); if the difference is acceptable rounding, "
-                 "raise --rtol/--atol.\n");
-    return kExitConversionFailed;
-  }
-  if (request.verbose) {
-    char line[512];
-    std::snprintf(line, sizeof(line),
-                  "LibTorch output matches eager PyTorch: %d tensor(s), largest absolute "
-                  "difference %.3g (at %s), largest relative difference %.3g",
-                  result.tensors_compared, result.max_abs_diff,
-                  result.worst_output.empty() ? "-" : result.worst_output.c_str(),
-                  result.max_rel_diff);
-    PrintStep(request.start_time, line);
+  const std::string hint = entries.at("mismatch_hint").toStringRef();
+  for (const c10::IValue& set : entries.at("sets").toTupleRef().elements()) {
+    const int exit_code = CheckOneSet(request, forward, set.toGenericDict(), hint);
+    if (exit_code != kExitSuccess) return exit_code;
   }
   return kExitSuccess;
 }
@@ -86,22 +94,16 @@ int RunCheck(const VerifyRequest& request, torch::jit::Module& module) {
 extern "C" __attribute__((visibility("default"))) int pt2ts_torch_verify(
     const pt2ts::VerifyRequest& request) {
   using namespace pt2ts;
-  torch::jit::Module module;
-  try {
-    module = torch::jit::load(request.artifact_path);
-  } catch (const c10::Error& error) {
-    PrintError("the artifact was written but LibTorch (C++) cannot load it: " +
-               FirstLine(TorchMessage(error)));
-    return kExitConversionFailed;
-  } catch (const std::exception& error) {
-    PrintError(std::string("the artifact was written but LibTorch (C++) cannot load it: ") +
-               error.what());
+  ForwardFunction forward;
+  const std::string problem = LoadArtifact(request.format, request.artifact_path, &forward);
+  if (!problem.empty()) {
+    PrintError("the artifact was written but LibTorch (C++) cannot load it: " + problem);
     return kExitConversionFailed;
   }
   if (request.verbose) PrintStep(request.start_time, "LibTorch (C++) loads the artifact");
   if (request.check_path.empty()) return kExitSuccess;
   try {
-    return RunCheck(request, module);
+    return RunCheck(request, forward);
   } catch (const c10::Error& error) {
     PrintError("cannot compare the artifact with the eager model: " + FirstLine(error.msg()));
   } catch (const std::exception& error) {

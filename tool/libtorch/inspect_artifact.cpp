@@ -1,8 +1,11 @@
-// pt2ts inspect: what a TorchScript file holds, for any TorchScript file,
-// without starting Python: format version, methods with their schemas, the
+// pt2ts inspect: what a TorchScript file holds, for any TorchScript or
+// lite-interpreter file, without starting Python: the format (and bytecode
+// version of lite files), format version, methods with their schemas, the
 // submodule tree with parameter counts, parameters and buffers by dtype,
 // training mode and pt2ts's metadata when present. Text or JSON.
 #include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/mobile/import.h>
+#include <torch/csrc/jit/mobile/module.h>
 #include <torch/script.h>
 
 #include <cstdio>
@@ -87,10 +90,9 @@ std::string HumanBytes(int64_t bytes) {
 }
 
 // "forward(Tensor x, int n=2) -> Tensor": the schema without `self`.
-std::string MethodSignature(const torch::jit::Method& method) {
-  const c10::FunctionSchema& schema = method.function().getSchema();
+std::string MethodSignature(const std::string& name, const c10::FunctionSchema& schema) {
   std::ostringstream text;
-  text << method.name() << "(";
+  text << name << "(";
   const auto& arguments = schema.arguments();
   for (size_t i = 1; i < arguments.size(); ++i) {
     if (i > 1) text << ", ";
@@ -165,6 +167,36 @@ void PrintTotals(const char* title, const TensorTotals& totals) {
   }
 }
 
+std::string Joined(const std::vector<std::string>& items, const std::string& separator) {
+  std::string text;
+  for (const std::string& item : items) text += (text.empty() ? "" : separator) + item;
+  return text;
+}
+
+std::string JsonList(const std::vector<std::string>& items) {
+  std::string text;
+  for (const std::string& item : items) text += (text.empty() ? "" : ", ") + JsonString(item);
+  return "[" + text + "]";
+}
+
+struct LiteFacts {
+  bool is_lite = false;
+  int64_t bytecode_version = 0;
+  std::vector<std::string> methods;  // the mobile module's method names
+};
+
+// What the lite interpreter's own loader sees in the file.
+LiteFacts ReadLiteFacts(const std::string& path) {
+  LiteFacts facts;
+  facts.is_lite = true;
+  const torch::jit::mobile::Module module = torch::jit::_load_for_mobile(path);
+  facts.bytecode_version = module.bytecode_version();
+  for (const torch::jit::mobile::Method& method : module.get_methods()) {
+    facts.methods.push_back(method.name());
+  }
+  return facts;
+}
+
 std::string ProducerTorchVersion(const std::string& metadata) {
   // pt2ts records it; plain torch.jit.save (1.x) does not.
   const std::string key = "\"torch_version\": \"";
@@ -183,8 +215,13 @@ extern "C" __attribute__((visibility("default"))) int pt2ts_torch_inspect(
   uint64_t format_version = 0;
   torch::jit::Module module;
   torch::jit::ExtraFilesMap extra_files{{kMetadataFile, ""}};
+  LiteFacts lite;
   try {
-    format_version = caffe2::serialize::PyTorchStreamReader(request.path).version();
+    caffe2::serialize::PyTorchStreamReader reader(request.path);
+    format_version = reader.version();
+    // Lite-interpreter files hold the mobile bytecode beside the TorchScript
+    // code; the methods shown are the ones the mobile loader runs.
+    if (reader.hasRecord("bytecode.pkl")) lite = ReadLiteFacts(request.path);
     module = torch::jit::load(request.path, c10::nullopt, extra_files);
   } catch (const c10::Error& error) {
     const std::string& message = error.msg();
@@ -200,18 +237,28 @@ extern "C" __attribute__((visibility("default"))) int pt2ts_torch_inspect(
   TensorTotals parameters, buffers;
   for (const at::Tensor& tensor : module.parameters()) parameters.Add(tensor);
   for (const at::Tensor& tensor : module.buffers()) buffers.Add(tensor);
-  const std::vector<torch::jit::Method> methods = module.get_methods();
+  std::vector<std::string> signatures;
+  for (const torch::jit::Method& method : module.get_methods()) {
+    signatures.push_back(MethodSignature(method.name(), method.function().getSchema()));
+  }
+  const std::string format = lite.is_lite ? "lite" : "torchscript";
 
   if (request.json) {
     std::string out = "{\n  \"file\": " + JsonString(request.path) +
+                      ",\n  \"format\": " + JsonString(format) +
+                      ",\n  \"bytecode_version\": " +
+                      (lite.is_lite ? std::to_string(lite.bytecode_version) : "null") +
+                      ",\n  \"lite_methods\": " +
+                      (lite.is_lite ? JsonList(lite.methods) : "null") +
                       ",\n  \"format_version\": " + std::to_string(format_version) +
                       ",\n  \"producer_torch_version\": " +
                       (producer.empty() ? "null" : JsonString(producer)) +
                       ",\n  \"training\": " + (module.is_training() ? "true" : "false") +
                       ",\n  \"methods\": [";
-    for (size_t i = 0; i < methods.size(); ++i) {
-      out += (i ? ", " : "") + std::string("{\"name\": ") + JsonString(methods[i].name()) +
-             ", \"signature\": " + JsonString(MethodSignature(methods[i])) + "}";
+    for (size_t i = 0; i < signatures.size(); ++i) {
+      const std::string name = signatures[i].substr(0, signatures[i].find('('));
+      out += (i ? ", " : "") + std::string("{\"name\": ") + JsonString(name) +
+             ", \"signature\": " + JsonString(signatures[i]) + "}";
     }
     out += "],\n  \"modules\": " + TreeJson(module, "") +
            ",\n  \"parameters\": " + TotalsJson(parameters) +
@@ -221,15 +268,20 @@ extern "C" __attribute__((visibility("default"))) int pt2ts_torch_inspect(
     return kExitSuccess;
   }
   std::printf("file: %s\n", request.path.c_str());
+  if (lite.is_lite) {
+    std::printf("format: lite-interpreter file, bytecode version %lld, methods %s (load with "
+                "torch::jit::_load_for_mobile)\n",
+                static_cast<long long>(lite.bytecode_version), Joined(lite.methods, ", ").c_str());
+  } else {
+    std::printf("format: TorchScript archive (load with torch::jit::load)\n");
+  }
   std::printf("format version: %llu\n", static_cast<unsigned long long>(format_version));
   std::printf("producer: %s\n",
               producer.empty() ? "not recorded (not written by pt2ts)"
                                : ("torch " + producer + " (recorded by pt2ts)").c_str());
   std::printf("mode: %s\n", module.is_training() ? "training" : "eval");
   std::printf("methods:\n");
-  for (const torch::jit::Method& method : methods) {
-    std::printf("  %s\n", MethodSignature(method).c_str());
-  }
+  for (const std::string& signature : signatures) std::printf("  %s\n", signature.c_str());
   std::printf("modules:\n");
   PrintTree(module, "", 0);
   PrintTotals("parameters", parameters);

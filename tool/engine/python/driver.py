@@ -5,12 +5,10 @@ import copy
 import gc
 import os
 import random
-import re
-import stat
 import sys
 
-from _pt2ts import (example_inputs, fast_build, inventory, metadata, module_loader, reporting,
-                    state_dict, torch_version, weights)
+from _pt2ts import (artifact_formats, capture, example_inputs, fast_build, inventory, metadata, module_loader,
+                    reporting, state_dict, torch_version, weights)
 from _pt2ts.errors import ConversionError
 from _pt2ts.options import Options, Result
 
@@ -24,75 +22,6 @@ def _import_torch(python_executable):
             "--python with a virtual environment made with --system-site-packages"
             % (python_executable, reporting.describe(exc))) from None
     return torch
-
-
-def _script(torch, model, model_name):
-    try:
-        return torch.jit.script(model)
-    except KeyboardInterrupt:
-        raise
-    except Exception as exc:  # noqa: B902 - torch raises several types here
-        text = str(exc).strip("\n")
-        headline = next((line for line in text.splitlines() if line.strip()), type(exc).__name__)
-        location = re.search(r'File "([^"]+)", line (\d+)', text)
-        where = " (%s, line %s)" % location.groups() if location else ""
-        raise ConversionError(
-            "torch.jit.script cannot compile model '%s'%s: %s"
-            % (model_name, where, headline.strip().rstrip(":")),
-            text) from None
-
-
-def _check_free_space(scripted, staging_path, save_path):
-    """torch 1.13 aborts the process when the disk fills up mid-write, so a
-    save that cannot fit is refused up front (the tensors' bytes plus room
-    for code and the zip's own records)."""
-    needed = sum(t.numel() * t.element_size() for t in scripted.state_dict().values())
-    needed = int(needed * 1.02) + (1 << 20)
-    try:
-        filesystem = os.statvfs(os.path.dirname(staging_path))
-    except OSError:
-        return
-    free = filesystem.f_bavail * filesystem.f_frsize
-    if free < needed:
-        raise ConversionError(
-            "not enough disk space for '%s': the artifact needs about %.1f MB, the folder's file "
-            "system has %.1f MB free (No space left on device)"
-            % (save_path, needed / 1e6, free / 1e6))
-
-
-def _drop_cached_previous_artifact(save_path):
-    """Asks the kernel to drop the page cache of the artifact this conversion
-    replaces (the file itself is untouched and stays until the rename). The
-    new file then reuses those just-freed pages instead of claiming as much
-    fresh memory: measured on a 1 GB model on a VM, where fresh memory is
-    slow, torch.jit.save took 0.6-0.8 s instead of 2.9-3.9 s. Best effort."""
-    try:
-        fd = os.open(save_path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return
-    try:
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _save(torch, scripted, staging_path, save_path, extra_files):
-    _check_free_space(scripted, staging_path, save_path)
-    _drop_cached_previous_artifact(save_path)
-    try:
-        torch.jit.save(scripted, staging_path, _extra_files=extra_files)
-    except OSError as exc:
-        raise ConversionError("cannot write '%s': %s" % (save_path, exc.strerror or exc)) from None
-    except RuntimeError as exc:
-        message = str(exc)
-        if "write" in message or "file" in message.split(":")[0]:
-            raise ConversionError("cannot write '%s': %s"
-                                  % (save_path, reporting.describe(exc))) from None
-        raise ConversionError("torch.jit.save cannot export the scripted model: %s"
-                              % message.strip().splitlines()[0], message) from None
 
 
 def _build(torch, factory, options, skip_init=False):
@@ -132,6 +61,19 @@ def _build_with_weights(torch, factory, options):
     return model
 
 
+def _mismatch_hint(captured):
+    """What to look for when LibTorch computes something else than eager."""
+    if captured.method == "trace":
+        return ("The trace recorded one path through the model for the example inputs' shapes "
+                "and values (look for the tracer warnings above: Python bools, ints or lists "
+                "taken from tensors); script the model, or make that code tensor-only; if the "
+                "difference is acceptable rounding, raise --rtol/--atol.")
+    return ("TorchScript compiled the model differently from how Python runs it (look for "
+            "Python-only logic, @torch.jit.ignore/@torch.jit.unused, or "
+            "torch.jit.is_scripting() branches); if the difference is acceptable rounding, "
+            "raise --rtol/--atol.")
+
+
 def convert(options):
     """Runs the conversion; returns its Result."""
     for folder in reversed(options.python_paths):
@@ -160,29 +102,29 @@ def convert(options):
             del found
 
     model.train(options.train)
-    scripted = _script(torch, model, model_name)
-    reporting.step("scripted %s (%s mode)" % (model_name, "training" if options.train else "eval"))
-
-    wrote_check = False
-    if options.example_inputs or options.example_inputs_path:
-        inputs = example_inputs.make_inputs(torch, options.example_inputs,
-                                            options.example_inputs_path, options.trust_weights)
-        described = ", ".join("%s %s" % (list(t.shape), str(t.dtype).replace("torch.", ""))
-                              for t in inputs)
-        example_inputs.write_check(torch, model, inputs, options.check_path, described)
-        wrote_check = True
-        reporting.step("ran the eager model on the example inputs (%s)" % described)
+    # The eager outputs first, on the untouched model: the check compares the
+    # artifact with them on every input set.
+    example = example_inputs.example_set(torch, options)
+    checks = example_inputs.check_sets(torch, options)
+    runs = [(input_set, example_inputs.run_eager(torch, model, input_set))
+            for input_set in ([example] if example else []) + checks]
+    if runs:
+        reporting.step("ran the eager model on the %s"
+                       % ", ".join(input_set.title() for input_set, _ in runs))
+    captured = capture.capture(torch, model, options, example, checks)
+    if runs:
+        example_inputs.write_check(torch, runs, options.check_path, _mismatch_hint(captured))
 
     files = read.complete()
-    record = metadata.build(options, torch.__version__, module, model, files)
-    _save(torch, scripted, options.staging_path, options.save_path,
-          {metadata.METADATA_FILE: record})
+    record = metadata.build(options, torch.__version__, module, model, files, captured)
+    artifact_formats.write(torch, options.format, captured.module, options.staging_path,
+                           options.save_path, {metadata.METADATA_FILE: record})
     reporting.step("wrote the artifact (staged beside %s)" % options.save_path)
     # Free the model before LibTorch loads the artifact to check it: the peak
     # memory stays near one copy of the weights.
-    del model, scripted
+    del model, captured
     gc.collect()
-    return Result(exit_code=0, inputs=files, wrote_check=wrote_check,
+    return Result(exit_code=0, inputs=files, wrote_check=bool(runs),
                   python_libtorch_path=python_libtorch_path)
 
 

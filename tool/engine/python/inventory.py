@@ -1,7 +1,7 @@
 """One inventory of every file a conversion read: the imported Python files
 that are not part of the Python installation (the model's file, its
 siblings, packages under --pythonpath, transitively), the weights, the
-example inputs file and the extra --depends files, each with its absolute
+example and check inputs files and the extra --depends files, each with its absolute
 path and SHA-256, computed once. The depfile and the metadata read from it."""
 
 import dataclasses
@@ -57,7 +57,7 @@ class _BackgroundDigest:
 @dataclasses.dataclass(frozen=True)
 class Entry:
     path: str  # absolute
-    kind: str  # "module", "weights", "example_inputs" or "depends"
+    kind: str  # "module", "weights", "example_inputs", "check_inputs" or "depends"
     sha256: str
     modules: tuple = ()  # for kind "module": the names it was imported as
 
@@ -94,6 +94,8 @@ class Inventory:
             self._named.append(("weights", options.state_dict_path))
         if options.example_inputs_path:
             self._named.append(("example_inputs", options.example_inputs_path))
+        if options.check_inputs_path:
+            self._named.append(("check_inputs", options.check_inputs_path))
         self._named.extend(("depends", path) for path in options.depends)
         self._weights_digest = (_BackgroundDigest(options.state_dict_path)
                                 if options.state_dict_path else None)

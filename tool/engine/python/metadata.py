@@ -11,8 +11,16 @@ def _of_kind(inputs, kind):
     return [entry for entry in inputs if entry.kind == kind]
 
 
-def build(options, torch_version, module, model, inputs):
-    """inputs: the conversion's inventory (inventory.Entry tuple)."""
+def _input_specs(specs, path):
+    """What a set of inputs was made from: shapes, or the file's name."""
+    if path:
+        return os.path.basename(path)
+    return ["%s:%s" % ("x".join(map(str, shape)), dtype) for shape, dtype in specs] or None
+
+
+def build(options, torch_version, module, model, inputs, captured):
+    """inputs: the conversion's inventory (inventory.Entry tuple); captured:
+    capture.Captured."""
     weights = _of_kind(inputs, "weights")
     record = {
         "pt2ts_version": options.pt2ts_version,
@@ -29,12 +37,20 @@ def build(options, torch_version, module, model, inputs):
         # {module name: sha256} of the Python files converted (no paths).
         "sources": dict(sorted((name, entry.sha256) for entry in _of_kind(inputs, "module")
                                for name in entry.modules)),
-        "export": {"method": "script", "strict": not options.non_strict,
+        "export": {"method": captured.method, "requested_method": options.method,
+                   "freeze": options.freeze, "preserve": sorted(options.preserve),
+                   "format": options.format,
+                   "strict": not options.non_strict,
                    "trust_weights": options.trust_weights,
                    "checked_on_example_inputs": bool(options.example_inputs
-                                                     or options.example_inputs_path)},
+                                                     or options.example_inputs_path),
+                   "example_inputs": _input_specs(options.example_inputs,
+                                                  options.example_inputs_path),
+                   "check_inputs": _input_specs(options.check_inputs, options.check_inputs_path)},
         "training": bool(options.train),
     }
+    if captured.trace_strict is not None:
+        record["export"]["trace_strict"] = captured.trace_strict
     depends = _of_kind(inputs, "depends")
     if depends:
         record["depends"] = [{"file": os.path.basename(entry.path), "sha256": entry.sha256}

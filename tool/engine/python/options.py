@@ -28,6 +28,12 @@ class Options:
     start_time: float
     example_inputs: tuple  # of (shape tuple, dtype name) pairs
     example_inputs_path: str
+    check_inputs: tuple  # one more input set, (shape tuple, dtype name) pairs
+    check_inputs_path: str  # a file of one or several more input sets
+    method: str  # "script", "trace" or "auto"
+    freeze: bool
+    preserve: tuple  # attribute and method names freezing keeps
+    format: str  # "torchscript" or "lite": the module format_<name>.py writes it
     depends: tuple  # further files the artifact depends on (CMake's DEPENDS)
     allow_torch_version_mismatch: bool
     libtorch_version: str

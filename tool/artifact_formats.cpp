@@ -1,0 +1,38 @@
+#include "artifact_formats.h"
+
+#include <cstring>
+
+namespace pt2ts {
+
+const ArtifactFormat kArtifactFormats[] = {
+    {"torchscript", ".pt", "a TorchScript archive"},
+    {"lite", ".ptl", "a lite-interpreter file"},
+    {nullptr, nullptr, nullptr},
+};
+
+const ArtifactFormat* FindArtifactFormat(const std::string& name) {
+  for (const ArtifactFormat* format = kArtifactFormats; format->name != nullptr; ++format) {
+    if (name == format->name) return format;
+  }
+  return nullptr;
+}
+
+const ArtifactFormat* ArtifactFormatOfPath(const std::string& path) {
+  for (const ArtifactFormat* format = kArtifactFormats; format->name != nullptr; ++format) {
+    const size_t length = std::strlen(format->extension);
+    if (path.size() > length && path.compare(path.size() - length, length, format->extension) == 0) {
+      return format;
+    }
+  }
+  return nullptr;
+}
+
+std::string ArtifactFormatNames() {
+  std::string names;
+  for (const ArtifactFormat* format = kArtifactFormats; format->name != nullptr; ++format) {
+    names += (names.empty() ? "" : ", ") + std::string(format->name);
+  }
+  return names;
+}
+
+}  // namespace pt2ts

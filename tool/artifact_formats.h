@@ -1,0 +1,29 @@
+// The artifact formats pt2ts writes (--format), each with the file
+// extension that selects it. The engine writes a format with
+// engine/python/format_<name>.py and the LibTorch library checks it with the
+// loader of the same name (libtorch/artifact_loaders.cpp).
+#pragma once
+
+#include <string>
+
+namespace pt2ts {
+
+struct ArtifactFormat {
+  const char* name;       // --format value
+  const char* extension;  // a save path ending in it selects the format
+  const char* what;       // for messages: "a TorchScript archive"
+};
+
+// All formats, the default (torchscript) first; ends with a null name.
+extern const ArtifactFormat kArtifactFormats[];
+
+// The format named `name`, or null.
+const ArtifactFormat* FindArtifactFormat(const std::string& name);
+
+// The format whose extension `path` ends in, or null.
+const ArtifactFormat* ArtifactFormatOfPath(const std::string& path);
+
+// "torchscript, lite": the names, for help texts.
+std::string ArtifactFormatNames();
+
+}  // namespace pt2ts

@@ -1,0 +1,164 @@
+"""How the eager model becomes a TorchScript module (--method): compiled by
+torch.jit.script, recorded by torch.jit.trace on the example inputs, or
+scripted with tracing as the fallback ("auto"); then, with --freeze,
+frozen. One entry point: capture()."""
+
+import dataclasses
+import os
+import re
+import sys
+import warnings
+
+from _pt2ts import reporting
+from _pt2ts.errors import ConversionError
+
+_TRACE_HINT = "trace it instead: --method trace (or auto) with --example-input SHAPE"
+
+
+@dataclasses.dataclass(frozen=True)
+class Captured:
+    module: object  # the torch.jit.ScriptModule to save
+    method: str  # as used: "script" or "trace"
+    trace_strict: object  # for traces, whether torch's strict mode held; else None
+
+
+class _ScriptingFailed(ConversionError):
+    """torch.jit.script refused the model; `headline` says where and why."""
+
+    def __init__(self, headline, details):
+        super().__init__("torch.jit.script cannot compile " + headline, details)
+        self.headline = headline
+
+
+def _script(torch, model, model_name):
+    try:
+        return torch.jit.script(model)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # noqa: B902 - torch raises several types here
+        text = str(exc).strip("\n")
+        headline = next((line for line in text.splitlines() if line.strip()), type(exc).__name__)
+        location = re.search(r'File "([^"]+)", line (\d+)', text)
+        where = " (%s, line %s)" % location.groups() if location else ""
+        raise _ScriptingFailed("model '%s'%s: %s" % (model_name, where,
+                                                     headline.strip().rstrip(":")),
+                               text) from None
+
+
+class _WarningCollector:
+    """Collects the warnings of a trace and reports each distinct one once,
+    with the user's file and line and how often it came. The tracer's are
+    the best hint that a trace will not generalise (a tensor turned into a
+    Python bool, int or list). One raised inside torch (an RNN's shape check)
+    is reported at the innermost frame outside torch that led to it."""
+
+    def __init__(self, torch):
+        self._torch_folder = os.path.join(os.path.dirname(os.path.abspath(torch.__file__)), "")
+        self._counts = {}  # (file, line, category, message, where in torch): count
+
+    def _outside_torch(self, filename):
+        """Whether a frame's file is the user's: not torch's, not the
+        warnings module's, not pt2ts's ("<pt2ts>/...") or frozen code's."""
+        if filename.startswith("<"):
+            return False
+        filename = os.path.abspath(filename)
+        return not (filename.startswith(self._torch_folder) or filename == warnings.__file__)
+
+    def record(self, message, category, filename, lineno, file=None, line=None):
+        frame, where = sys._getframe(1), ""
+        while frame is not None and not self._outside_torch(frame.f_code.co_filename):
+            frame = frame.f_back
+        if frame is not None and not self._outside_torch(filename):
+            where = " (in torch/%s:%s)" % (os.path.relpath(filename, self._torch_folder), lineno)
+            filename, lineno = frame.f_code.co_filename, frame.f_lineno
+        key = (filename, lineno, category.__name__, str(message), where)
+        self._counts[key] = self._counts.get(key, 0) + 1
+
+    def report(self):
+        for (filename, lineno, category, message, where), count in self._counts.items():
+            reporting.warning("%s:%s: %s: %s%s%s" % (filename, lineno, category, message, where,
+                                                     " (%d times)" % count if count > 1 else ""))
+
+
+def _trace_once(torch, model, example, check_sets, strict):
+    return torch.jit.trace(model, example.tensors, check_trace=True,
+                           check_inputs=[s.tensors for s in check_sets] or None, strict=strict)
+
+
+def _trace(torch, model, model_name, example, check_sets):
+    """Returns (traced module, whether strict mode held). Strict mode refuses
+    models returning dicts or lists; those are traced again without it."""
+    collector = _WarningCollector(torch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", torch.jit.TracerWarning)
+        warnings.showwarning = collector.record
+        try:
+            try:
+                return _trace_once(torch, model, example, check_sets, strict=True), True
+            except torch.jit.TracingCheckError:
+                raise
+            except RuntimeError:
+                collector = _WarningCollector(torch)  # the same warnings come again
+                warnings.showwarning = collector.record
+                return _trace_once(torch, model, example, check_sets, strict=False), False
+        except KeyboardInterrupt:
+            raise
+        except torch.jit.TracingCheckError as exc:
+            text = str(exc).strip()
+            reason = next((line.strip() for line in text.splitlines()
+                           if line.strip().startswith("ERROR:")), text.splitlines()[0])
+            on = ", ".join(s.title() for s in check_sets) or example.title()
+            raise ConversionError(
+                "the trace of model '%s' does not generalise: torch's trace check fails on the "
+                "%s (%s). The trace recorded a shape or a data-dependent branch (see the "
+                "warnings above); make that code shape-independent, or use --method script"
+                % (model_name, on, reason.rstrip(".")), text) from None
+        except Exception as exc:  # noqa: B902 - the user's forward may raise anything
+            raise ConversionError(
+                "torch.jit.trace cannot trace model '%s' on the %s: %s"
+                % (model_name, example.title(), reporting.describe(exc)),
+                reporting.user_traceback(exc)) from None
+        finally:
+            collector.report()
+
+
+def _freeze(torch, module, model_name, preserve):
+    try:
+        return torch.jit.freeze(module, preserved_attrs=list(preserve))
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # noqa: B902 - torch raises several types here
+        text = str(exc).strip()
+        raise ConversionError("torch.jit.freeze cannot freeze model '%s': %s"
+                              % (model_name, text.splitlines()[0] if text else
+                                 type(exc).__name__), text) from None
+
+
+def capture(torch, model, options, example, check_sets):
+    """example: the example InputSet or None; check_sets: more InputSets."""
+    name = options.model_name
+    if options.method == "trace":
+        module, strict = _trace(torch, model, name, example, check_sets)
+        captured = Captured(module, "trace", strict)
+    else:
+        try:
+            captured = Captured(_script(torch, model, name), "script", None)
+        except _ScriptingFailed as exc:
+            if options.method == "script":
+                raise ConversionError("%s; if it cannot be scripted, %s"
+                                      % (exc.message, _TRACE_HINT), exc.details) from None
+            if example is None:
+                raise ConversionError("%s; --method auto would trace it on example inputs: give "
+                                      "--example-input SHAPE or --example-inputs FILE"
+                                      % exc.message, exc.details) from None
+            reporting.note("torch.jit.script cannot compile %s; tracing it on the %s instead"
+                           % (exc.headline, example.title()))
+            module, strict = _trace(torch, model, name, example, check_sets)
+            captured = Captured(module, "trace", strict)
+    reporting.step("%s %s (%s mode)" % ("scripted" if captured.method == "script" else "traced",
+                                        name, "training" if options.train else "eval"))
+    if options.freeze:
+        captured = dataclasses.replace(captured, module=_freeze(torch, captured.module, name,
+                                                                options.preserve))
+        reporting.step("froze %s" % name)
+    return captured

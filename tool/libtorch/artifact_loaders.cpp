@@ -1,0 +1,53 @@
+#include "artifact_loaders.h"
+
+#include <torch/csrc/jit/mobile/import.h>
+#include <torch/csrc/jit/mobile/module.h>
+#include <torch/script.h>
+
+namespace pt2ts {
+namespace {
+
+// torch::jit::load, as a C++ program loading a TorchScript archive does.
+ForwardFunction LoadTorchScript(const std::string& path) {
+  torch::jit::Module module = torch::jit::load(path);
+  return [module](std::vector<c10::IValue> inputs) mutable { return module.forward(inputs); };
+}
+
+// torch::jit::_load_for_mobile, the lite interpreter's loader.
+ForwardFunction LoadLite(const std::string& path) {
+  torch::jit::mobile::Module module = torch::jit::_load_for_mobile(path);
+  return [module](std::vector<c10::IValue> inputs) mutable {
+    return module.forward(std::move(inputs));
+  };
+}
+
+struct Loader {
+  const char* format;
+  ForwardFunction (*load)(const std::string& path);
+};
+
+const Loader kLoaders[] = {
+    {"torchscript", LoadTorchScript},
+    {"lite", LoadLite},
+};
+
+}  // namespace
+
+std::string LoadArtifact(const std::string& format, const std::string& path,
+                         ForwardFunction* forward) {
+  for (const Loader& loader : kLoaders) {
+    if (format != loader.format) continue;
+    try {
+      *forward = loader.load(path);
+      return "";
+    } catch (const c10::Error& error) {
+      const std::string& message = error.msg();
+      return message.substr(0, message.find('\n'));
+    } catch (const std::exception& error) {
+      return error.what();
+    }
+  }
+  return "internal error: no LibTorch loader for format '" + format + "'";
+}
+
+}  // namespace pt2ts
