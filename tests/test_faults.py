@@ -351,7 +351,7 @@ class ParallelTest(Pt2tsTestCase):
             calls.append("pt2ts_add_torchscript(m%d MODULE models/big.py MODEL Small "
                          "WEIGHTS w%d.pt KWARGS hidden %d EXAMPLE_INPUTS 2x4)" % (i, i, i + 2))
         with open(os.path.join(project, "CMakeLists.txt"), "w") as cmakelists:
-            cmakelists.write("cmake_minimum_required(VERSION 3.18)\nproject(parallel NONE)\n"
+            cmakelists.write("cmake_minimum_required(VERSION 3.20)\nproject(parallel NONE)\n"
                              "find_package(Pt2ts REQUIRED)\n" + "\n".join(calls) + "\n")
         build = self.path("build")
         run(CMAKE, "-S", project, "-B", build, "-G", "Ninja",
@@ -463,7 +463,7 @@ class SpecialPathsTest(Pt2tsTestCase):
         torch.save(eager.state_dict(), os.path.join(project, weights_name))
         with open(os.path.join(project, "CMakeLists.txt"), "w", encoding="utf-8") as cmakelists:
             cmakelists.write(
-                "cmake_minimum_required(VERSION 3.18)\nproject(special_paths NONE)\n"
+                "cmake_minimum_required(VERSION 3.20)\nproject(special_paths NONE)\n"
                 "find_package(Pt2ts REQUIRED)\n"
                 'pt2ts_add_torchscript(pathnet MODULE "%s/net.py" MODEL PathNet\n'
                 '  WEIGHTS "%s" OUTPUT "%s/path net.pt" EXAMPLE_INPUTS 2x4)\n'
