@@ -13,7 +13,7 @@ import unittest
 
 import torch
 
-from pt2ts_testing import (FIXTURES, import_file, read_bytes, run)
+from pt2ts_testing import (FIXTURES, consumer_configure_args, import_file, read_bytes, run)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.dirname(HERE)
@@ -86,7 +86,8 @@ class IncrementalBuildMixin:
 
     def configure(self, *extra, check=True):
         return run(CMAKE, "-S", self.project, "-B", self.build_dir, "-G", self.generator,
-                   "-DCMAKE_PREFIX_PATH=" + self.prefix, *extra, check=check)
+                   "-DCMAKE_PREFIX_PATH=" + self.prefix, *consumer_configure_args(), *extra,
+                   check=check)
 
     def build(self, *extra, check=True, config=None):
         config = config or self.config
@@ -222,7 +223,7 @@ class LibTorchConsumerTest(unittest.TestCase):
             moved = os.path.join(tmp, "moved prefix")
             shutil.copytree(INSTALL_PREFIX, moved, symlinks=True)
             run(CMAKE, "-S", project, "-B", build, "-G", "Ninja", "-DWITH_LIBTORCH_CHECK=ON",
-                "-DCMAKE_PREFIX_PATH=" + moved)
+                "-DCMAKE_PREFIX_PATH=" + moved, *consumer_configure_args())
             run(CMAKE, "--build", build)
             lines = run(os.path.join(build, "run_model")).stdout.split()
             self.assertEqual(lines[0], os.path.join(build, "cnn.pt"))
@@ -242,7 +243,8 @@ class ExampleTest(unittest.TestCase):
     def test_example_builds_and_runs(self):
         with tempfile.TemporaryDirectory(prefix="pt2ts-example-") as build:
             run(CMAKE, "-S", os.path.join(SOURCE_DIR, "examples", "pattern_classifier"), "-B",
-                build, "-G", "Ninja", "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX)
+                build, "-G", "Ninja", "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX,
+                *consumer_configure_args())
             log = run(CMAKE, "--build", build).stdout
             self.assertIn("Converting PatternNet to TorchScript (pattern_net)", log)
             output = run(os.path.join(build, "classify")).stdout
@@ -259,7 +261,8 @@ class SubdirectoryModeTest(unittest.TestCase):
         with tempfile.TemporaryDirectory(prefix="pt2ts-cmake-") as tmp:
             project, build = os.path.join(tmp, "project"), os.path.join(tmp, "build")
             make_project(project)
-            run(CMAKE, "-S", project, "-B", build, "-G", "Ninja", "-DPT2TS_SOURCE_DIR=" + SOURCE_DIR)
+            run(CMAKE, "-S", project, "-B", build, "-G", "Ninja", "-DPT2TS_SOURCE_DIR=" + SOURCE_DIR,
+                *consumer_configure_args())
             log = run(CMAKE, "--build", build).stdout
             self.assertIn("Converting SmallCNN to TorchScript (cnn)", log)
             self.assertTrue(os.path.isfile(os.path.join(build, "mlp.pt")))
@@ -331,7 +334,8 @@ class MisuseTest(unittest.TestCase):
         with open(os.path.join(tmp, "CMakeLists.txt"), "w") as cmakelists:
             cmakelists.write(cmakelists_text)
         return run(CMAKE, "-S", tmp, "-B", os.path.join(tmp, "build"),
-                   "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX, check=check)
+                   "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX, *consumer_configure_args(),
+                   check=check)
 
     def assert_configure_fails(self, result, message):
         self.assertNotEqual(result.returncode, 0)
@@ -402,7 +406,7 @@ class SettingsStampTest(unittest.TestCase):
             os.mkdir(self.project)
             self.write_project(self.VALUE)
             run(CMAKE, "-S", self.project, "-B", self.build_dir, "-G", "Unix Makefiles",
-                "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX)
+                "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX, *consumer_configure_args())
             run(CMAKE, "--build", self.build_dir)
             self.assertEqual(self.received(), repr(((), [("tag", self.VALUE)])))
             settings = os.path.join(self.build_dir, "pt2ts", "rec.settings")

@@ -27,8 +27,9 @@ import unittest
 
 import torch
 
-from pt2ts_testing import (EXIT_CONVERSION_FAILED, PT2TS, Pt2tsTestCase, fixture, import_file,
-                           read_bytes, run, run_pt2ts, staging_folders, wait_for)
+from pt2ts_testing import (EXIT_CONVERSION_FAILED, PT2TS, Pt2tsTestCase, consumer_configure_args,
+                           fixture, import_file, read_bytes, run, run_pt2ts, staging_folders,
+                           wait_for)
 
 BIG = fixture("faults", "big.py")
 PATH_MODEL_DIR = fixture("faults", "pathmodel")
@@ -355,7 +356,7 @@ class ParallelTest(Pt2tsTestCase):
                              "find_package(Pt2ts REQUIRED)\n" + "\n".join(calls) + "\n")
         build = self.path("build")
         run(CMAKE, "-S", project, "-B", build, "-G", "Ninja",
-            "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX)
+            "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX, *consumer_configure_args())
         log = run(CMAKE, "--build", build, "-j8").stdout
         self.assertEqual(len(re.findall(r"Converting Small to TorchScript \(m\d\)", log)),
                          self.COUNT, log)
@@ -470,7 +471,7 @@ class SpecialPathsTest(Pt2tsTestCase):
                 % (models_dir, weights_name, output_dir))
         build = os.path.join(base, "build")
         configure = run(CMAKE, "-S", project, "-B", build, "-G", "Ninja",
-                        "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX)
+                        "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX, *consumer_configure_args())
         self.assertEqual("contains '$'" in configure.stderr, dollar, configure.stderr)
         artifact = os.path.join(build, output_dir, "path net.pt")
 
