@@ -94,7 +94,7 @@ py::dict OptionsToPython(const ConvertOptions& options, const std::string& pytho
 int RunDriver(const ConvertOptions& options, const std::string& python_executable,
               ConvertResult* result) {
   // Python errors are caught and formatted inside the interpreter's lifetime:
-  // formatting them later deadlocks (NOTES.md).
+  // formatting them later deadlocks (docs/stack-notes.md, "Embedding").
   try {
     py::module_ driver = LoadEmbeddedPackage();
     const int exit_code =
