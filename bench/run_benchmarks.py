@@ -124,7 +124,7 @@ def bench_noop_build(prefix, work, models_file):
     calls = "\n".join("pt2ts_add_torchscript(mlp%d MODULE models.py MODEL SmallMLP "
                       "KWARGS hidden %d)" % (i, 16 + i) for i in range(20))
     with open(os.path.join(project, "CMakeLists.txt"), "w") as cmakelists:
-        cmakelists.write("cmake_minimum_required(VERSION 3.18)\nproject(twenty NONE)\n"
+        cmakelists.write("cmake_minimum_required(VERSION 3.20)\nproject(twenty NONE)\n"
                          "find_package(Pt2ts REQUIRED)\n" + calls + "\n")
     build = os.path.join(project, "build")
     subprocess.run(["cmake", "-S", project, "-B", build, "-G", "Ninja",

@@ -6,10 +6,20 @@
 
 include_guard(GLOBAL)
 
+# DEPFILE under Unix Makefiles and policy CMP0116 (below) first exist in
+# CMake 3.20. Older versions would misbuild silently; stop instead.
+if(CMAKE_VERSION VERSION_LESS 3.20)
+  message(FATAL_ERROR "pt2ts_add_torchscript() needs CMake 3.20 or newer (DEPFILE with "
+                      "Unix Makefiles, policy CMP0116); this is CMake ${CMAKE_VERSION}")
+endif()
+
 # Functions record the policies in effect where they are defined. CMP0116 NEW
 # makes Ninja read the depfile's paths correctly; with it OLD, Ninja would
-# reconvert on every build (see NOTES.md).
+# reconvert on every build (see docs/stack-notes.md, "CMake").
+# The function body also gets every policy of 3.20 (IN_LIST, quoted
+# arguments never read as variables), whatever version the caller declares.
 cmake_policy(PUSH)
+cmake_policy(VERSION 3.20)
 cmake_policy(SET CMP0116 NEW)
 
 #[=======================================================================[
@@ -43,14 +53,34 @@ run time, or modules it imports dynamically later, are invisible to the
 depfile: list them in DEPENDS.
 #]=======================================================================]
 function(pt2ts_add_torchscript name)
-  set(CMAKE_MESSAGE_CONTEXT "pt2ts_add_torchscript(${name})")
-  cmake_parse_arguments(PARSE_ARGV 1 arg
-    ""
-    "MODULE;MODEL;WEIGHTS;STATE_KEY;OUTPUT;EXAMPLE_INPUTS_FILE;RTOL;ATOL"
-    "ARGS;KWARGS;PYTHONPATH;DEPENDS;OPTIONS;EXAMPLE_INPUTS")
+  list(APPEND CMAKE_MESSAGE_CONTEXT "pt2ts_add_torchscript(${name})")
+  set(one_value_keywords MODULE MODEL WEIGHTS STATE_KEY OUTPUT EXAMPLE_INPUTS_FILE RTOL ATOL)
+  set(multi_value_keywords ARGS KWARGS PYTHONPATH DEPENDS OPTIONS EXAMPLE_INPUTS)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "${one_value_keywords}" "${multi_value_keywords}")
 
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  # A keyword without a value fails, naming it: `WEIGHTS` at the end of the
+  # call or before another keyword (KEYWORDS_MISSING_VALUES), or an empty
+  # one-value argument, which cmake_parse_arguments() drops silently before
+  # CMake 3.31 (CMP0174). Of the multi-value keywords only EXAMPLE_INPUTS must
+  # not be empty: an empty ARGS, DEPENDS... means "none", as a ${list} that
+  # happens to be empty does, but an empty EXAMPLE_INPUTS would silently skip
+  # the check the call asks for.
+  foreach(keyword IN LISTS arg_KEYWORDS_MISSING_VALUES)
+    if(NOT keyword IN_LIST multi_value_keywords OR keyword STREQUAL "EXAMPLE_INPUTS")
+      message(FATAL_ERROR "${keyword} is given without a value")
+    endif()
+  endforeach()
+  math(EXPR last_value "${ARGC} - 1")
+  if(last_value GREATER_EQUAL 2)
+    foreach(index RANGE 2 ${last_value})  # ARGV1 is the first keyword
+      math(EXPR keyword_index "${index} - 1")
+      if("${ARGV${keyword_index}}" IN_LIST one_value_keywords AND "${ARGV${index}}" STREQUAL "")
+        message(FATAL_ERROR "${ARGV${keyword_index}} is given an empty value")
+      endif()
+    endforeach()
   endif()
   # DEFINED and STREQUAL, not if(arg_X): values such as 0 or OFF are valid.
   foreach(keyword IN ITEMS MODULE MODEL)
@@ -155,12 +185,12 @@ function(pt2ts_add_torchscript name)
     set(depfile "${state_dir}/${name}.d")
   endif()
 
-  get_property(known_outputs GLOBAL PROPERTY PT2TS_OUTPUTS)
+  get_property(known_outputs GLOBAL PROPERTY _PT2TS_OUTPUTS)
   if("${output}" IN_LIST known_outputs)
     message(FATAL_ERROR "another pt2ts_add_torchscript() call already writes ${output}; "
                         "give this one a different name or OUTPUT")
   endif()
-  set_property(GLOBAL APPEND PROPERTY PT2TS_OUTPUTS "${output}")
+  set_property(GLOBAL APPEND PROPERTY _PT2TS_OUTPUTS "${output}")
 
   # CMake 3.25's Ninja generator mis-escapes '$' in depfile paths: the model
   # would be reconverted on every build. Say so instead of failing silently.
@@ -172,8 +202,10 @@ function(pt2ts_add_torchscript name)
 
   # Make does not rerun a rule whose command changed; a settings file that
   # changes with the arguments makes both generators reconvert.
+  # Written verbatim (no @VAR@ substitution: it must record exactly what the
+  # command passes) and only when it changes, so its time stamp moves only then.
   string(REPLACE ";" "\n" settings "${command_args}")
-  file(CONFIGURE OUTPUT "${state_dir}/${name}.settings" CONTENT "${settings}\n" @ONLY)
+  _pt2ts_write_if_different("${state_dir}/${name}.settings" "${settings}\n")
 
   add_custom_command(
     OUTPUT "${output}"
@@ -184,6 +216,18 @@ function(pt2ts_add_torchscript name)
     VERBATIM)
   add_custom_target("${name}" ALL DEPENDS "${output}")
   set_target_properties("${name}" PROPERTIES PT2TS_OUTPUT "${output}")
+endfunction()
+
+# Writes content to path unless the file already holds exactly that: build
+# tools compare time stamps, so an unchanged file must keep its own.
+function(_pt2ts_write_if_different path content)
+  if(EXISTS "${path}")
+    file(READ "${path}" previous)
+    if(previous STREQUAL content)
+      return()
+    endif()
+  endif()
+  file(WRITE "${path}" "${content}")
 endfunction()
 
 cmake_policy(POP)

@@ -3,6 +3,7 @@ fresh builds, no-op rebuilds, exact reconversion after edits, failures that
 stay failures, misuse caught at configure time, installed (and moved) and
 subdirectory modes, for Ninja, Unix Makefiles and Ninja Multi-Config."""
 
+import glob
 import os
 import re
 import shutil
@@ -12,7 +13,7 @@ import unittest
 
 import torch
 
-from pt2ts_testing import (FIXTURES, import_file, read_bytes, run)
+from pt2ts_testing import (FIXTURES, consumer_configure_args, import_file, read_bytes, run)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.dirname(HERE)
@@ -85,7 +86,8 @@ class IncrementalBuildMixin:
 
     def configure(self, *extra, check=True):
         return run(CMAKE, "-S", self.project, "-B", self.build_dir, "-G", self.generator,
-                   "-DCMAKE_PREFIX_PATH=" + self.prefix, *extra, check=check)
+                   "-DCMAKE_PREFIX_PATH=" + self.prefix, *consumer_configure_args(), *extra,
+                   check=check)
 
     def build(self, *extra, check=True, config=None):
         config = config or self.config
@@ -221,7 +223,7 @@ class LibTorchConsumerTest(unittest.TestCase):
             moved = os.path.join(tmp, "moved prefix")
             shutil.copytree(INSTALL_PREFIX, moved, symlinks=True)
             run(CMAKE, "-S", project, "-B", build, "-G", "Ninja", "-DWITH_LIBTORCH_CHECK=ON",
-                "-DCMAKE_PREFIX_PATH=" + moved)
+                "-DCMAKE_PREFIX_PATH=" + moved, *consumer_configure_args())
             run(CMAKE, "--build", build)
             lines = run(os.path.join(build, "run_model")).stdout.split()
             self.assertEqual(lines[0], os.path.join(build, "cnn.pt"))
@@ -241,7 +243,8 @@ class ExampleTest(unittest.TestCase):
     def test_example_builds_and_runs(self):
         with tempfile.TemporaryDirectory(prefix="pt2ts-example-") as build:
             run(CMAKE, "-S", os.path.join(SOURCE_DIR, "examples", "pattern_classifier"), "-B",
-                build, "-G", "Ninja", "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX)
+                build, "-G", "Ninja", "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX,
+                *consumer_configure_args())
             log = run(CMAKE, "--build", build).stdout
             self.assertIn("Converting PatternNet to TorchScript (pattern_net)", log)
             output = run(os.path.join(build, "classify")).stdout
@@ -258,7 +261,8 @@ class SubdirectoryModeTest(unittest.TestCase):
         with tempfile.TemporaryDirectory(prefix="pt2ts-cmake-") as tmp:
             project, build = os.path.join(tmp, "project"), os.path.join(tmp, "build")
             make_project(project)
-            run(CMAKE, "-S", project, "-B", build, "-G", "Ninja", "-DPT2TS_SOURCE_DIR=" + SOURCE_DIR)
+            run(CMAKE, "-S", project, "-B", build, "-G", "Ninja", "-DPT2TS_SOURCE_DIR=" + SOURCE_DIR,
+                *consumer_configure_args())
             log = run(CMAKE, "--build", build).stdout
             self.assertIn("Converting SmallCNN to TorchScript (cnn)", log)
             self.assertTrue(os.path.isfile(os.path.join(build, "mlp.pt")))
@@ -295,20 +299,132 @@ class MisuseTest(unittest.TestCase):
         ("pt2ts_add_torchscript(a MODULE model.py MODEL Net OUTPUT same.pt)\n"
          "pt2ts_add_torchscript(b MODULE model.py MODEL Net OUTPUT same.pt)",
          "already writes"),
+        # A keyword without its value is named, never silently dropped (the
+        # model would be converted without its weights, say).
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net WEIGHTS)",
+         "WEIGHTS is given without a value"),
+        ("pt2ts_add_torchscript(m MODULE model.py WEIGHTS MODEL Net)",
+         "WEIGHTS is given without a value"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net OUTPUT)",
+         "OUTPUT is given without a value"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net STATE_KEY)",
+         "STATE_KEY is given without a value"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net EXAMPLE_INPUTS_FILE)",
+         "EXAMPLE_INPUTS_FILE is given without a value"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net EXAMPLE_INPUTS 2x3 RTOL)",
+         "RTOL is given without a value"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net EXAMPLE_INPUTS 2x3 ATOL)",
+         "ATOL is given without a value"),
+        ("pt2ts_add_torchscript(m MODULE MODEL Net)", "MODULE is given without a value"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL)", "MODEL is given without a value"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net EXAMPLE_INPUTS)",
+         "EXAMPLE_INPUTS is given without a value"),
+        ('pt2ts_add_torchscript(m MODULE model.py MODEL Net WEIGHTS "")',
+         "WEIGHTS is given an empty value"),
+        ('pt2ts_add_torchscript(m MODULE model.py MODEL Net STATE_KEY "" ARGS 1)',
+         "STATE_KEY is given an empty value"),
+        ('set(no_weights "")\n'
+         'pt2ts_add_torchscript(m MODULE model.py MODEL Net OUTPUT "${no_weights}")',
+         "OUTPUT is given an empty value"),
     ]
+
+    def configure(self, tmp, cmakelists_text, check=False):
+        with open(os.path.join(tmp, "model.py"), "w") as model:
+            model.write("import torch\n")
+        with open(os.path.join(tmp, "CMakeLists.txt"), "w") as cmakelists:
+            cmakelists.write(cmakelists_text)
+        return run(CMAKE, "-S", tmp, "-B", os.path.join(tmp, "build"),
+                   "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX, *consumer_configure_args(),
+                   check=check)
+
+    def assert_configure_fails(self, result, message):
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn(message, re.sub(r"\s+", " ", result.stderr))
 
     def test_each_mistake(self):
         for call, message in self.CASES:
             with self.subTest(call=call), tempfile.TemporaryDirectory() as tmp:
-                with open(os.path.join(tmp, "model.py"), "w") as model:
-                    model.write("import torch\n")
-                with open(os.path.join(tmp, "CMakeLists.txt"), "w") as cmakelists:
-                    cmakelists.write("cmake_minimum_required(VERSION 3.18)\nproject(misuse NONE)\n"
-                                     "find_package(Pt2ts REQUIRED)\n%s\n" % call)
-                result = run(CMAKE, "-S", tmp, "-B", os.path.join(tmp, "build"),
-                             "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX, check=False)
-                self.assertNotEqual(result.returncode, 0)
-                self.assertIn(message, re.sub(r"\s+", " ", result.stderr))
+                result = self.configure(tmp, "cmake_minimum_required(VERSION 3.20)\n"
+                                        "project(misuse NONE)\n"
+                                        "find_package(Pt2ts REQUIRED)\n%s\n" % call)
+                self.assert_configure_fails(result, message)
+
+    def test_empty_lists_mean_none(self):
+        """ARGS, KWARGS, PYTHONPATH, DEPENDS and OPTIONS filled from an empty
+        list (or given empty) are the same as leaving them out."""
+        with tempfile.TemporaryDirectory() as tmp:
+            self.configure(tmp, "cmake_minimum_required(VERSION 3.20)\nproject(lists NONE)\n"
+                           "find_package(Pt2ts REQUIRED)\nset(none \"\")\n"
+                           "pt2ts_add_torchscript(m MODULE model.py MODEL Net ARGS ${none} "
+                           "KWARGS PYTHONPATH ${none} DEPENDS OPTIONS ${none})\n", check=True)
+
+    def test_older_cmake_is_refused(self):
+        """An older CMake than the function needs stops with a clear message,
+        through the package and when the function file is included directly
+        (as add_subdirectory() does). CMAKE_VERSION is shadowed to play the
+        older CMake: the check reads nothing else."""
+        functions = os.path.join(INSTALL_PREFIX, "lib", "cmake", "Pt2ts", "Pt2tsFunctions.cmake")
+        if not os.path.exists(functions):
+            functions = glob.glob(os.path.join(INSTALL_PREFIX, "*", "cmake", "Pt2ts",
+                                               "Pt2tsFunctions.cmake"))[0]
+        for load, message in [
+                ("find_package(Pt2ts REQUIRED)", "Pt2ts needs CMake 3.20 or newer"),
+                ("include([[%s]])" % functions,
+                 "pt2ts_add_torchscript() needs CMake 3.20 or newer")]:
+            with self.subTest(load=load), tempfile.TemporaryDirectory() as tmp:
+                result = self.configure(tmp, "cmake_minimum_required(VERSION 3.20)\n"
+                                        "project(old NONE)\nset(CMAKE_VERSION 3.19.8)\n"
+                                        "%s\n" % load)
+                self.assert_configure_fails(result, message)
+                self.assertIn("this is CMake 3.19.8", re.sub(r"\s+", " ", result.stderr))
+
+
+@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+class SettingsStampTest(unittest.TestCase):
+    """<name>.settings, the file whose change makes Unix Makefiles reconvert
+    when a call's arguments change, records the arguments verbatim: no
+    @VAR@ or ${VAR} rewriting, so two different values never look alike."""
+
+    # Bracket arguments: CMake passes these characters to pt2ts untouched.
+    VALUE = "@PT2TS_UNSET_A@ ${PROJECT_NAME} @PROJECT_NAME@ $HOME 50% #1 a\\b"
+    CHANGED = VALUE.replace("@PT2TS_UNSET_A@", "@PT2TS_UNSET_B@")
+
+    def write_project(self, value):
+        shutil.copy(os.path.join(FIXTURES, "models", "kinds", "recorder.py"), self.project)
+        with open(os.path.join(self.project, "CMakeLists.txt"), "w") as cmakelists:
+            cmakelists.write("cmake_minimum_required(VERSION 3.20)\nproject(stamp NONE)\n"
+                             "find_package(Pt2ts REQUIRED)\n"
+                             "pt2ts_add_torchscript(rec MODULE recorder.py MODEL Recorder\n"
+                             "  KWARGS tag [==[%s]==])\n" % value)
+
+    def received(self):
+        return torch.jit.load(os.path.join(self.build_dir, "rec.pt")).received
+
+    def test_stamp_is_verbatim_and_reconverts(self):
+        with tempfile.TemporaryDirectory(prefix="pt2ts-cmake-") as tmp:
+            self.project, self.build_dir = os.path.join(tmp, "project"), os.path.join(tmp, "build")
+            os.mkdir(self.project)
+            self.write_project(self.VALUE)
+            run(CMAKE, "-S", self.project, "-B", self.build_dir, "-G", "Unix Makefiles",
+                "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX, *consumer_configure_args())
+            run(CMAKE, "--build", self.build_dir)
+            self.assertEqual(self.received(), repr(((), [("tag", self.VALUE)])))
+            settings = os.path.join(self.build_dir, "pt2ts", "rec.settings")
+            with open(settings) as file:
+                lines = file.read().splitlines()
+            self.assertEqual(lines, [os.path.join(self.project, "recorder.py"), "Recorder",
+                                     "--kwargs", "tag", self.VALUE])
+            # Configuring again without a change keeps the stamp's time.
+            before = stamp(settings)
+            wait_for_new_timestamp()
+            run(CMAKE, self.build_dir)
+            self.assertEqual(stamp(settings), before)
+            # A changed value reconverts (Make ignores a changed command).
+            self.write_project(self.CHANGED)
+            log = run(CMAKE, "--build", self.build_dir).stdout
+            self.assertIn("Converting Recorder to TorchScript (rec)", log)
+            self.assertEqual(self.received(), repr(((), [("tag", self.CHANGED)])))
+            self.assertNotIn("Converting", run(CMAKE, "--build", self.build_dir).stdout)
 
 
 if __name__ == "__main__":

@@ -27,8 +27,9 @@ import unittest
 
 import torch
 
-from pt2ts_testing import (EXIT_CONVERSION_FAILED, PT2TS, Pt2tsTestCase, fixture, import_file,
-                           read_bytes, run, run_pt2ts, staging_folders, wait_for)
+from pt2ts_testing import (EXIT_CONVERSION_FAILED, PT2TS, Pt2tsTestCase, consumer_configure_args,
+                           fixture, import_file, read_bytes, run, run_pt2ts, staging_folders,
+                           wait_for)
 
 BIG = fixture("faults", "big.py")
 PATH_MODEL_DIR = fixture("faults", "pathmodel")
@@ -351,11 +352,11 @@ class ParallelTest(Pt2tsTestCase):
             calls.append("pt2ts_add_torchscript(m%d MODULE models/big.py MODEL Small "
                          "WEIGHTS w%d.pt KWARGS hidden %d EXAMPLE_INPUTS 2x4)" % (i, i, i + 2))
         with open(os.path.join(project, "CMakeLists.txt"), "w") as cmakelists:
-            cmakelists.write("cmake_minimum_required(VERSION 3.18)\nproject(parallel NONE)\n"
+            cmakelists.write("cmake_minimum_required(VERSION 3.20)\nproject(parallel NONE)\n"
                              "find_package(Pt2ts REQUIRED)\n" + "\n".join(calls) + "\n")
         build = self.path("build")
         run(CMAKE, "-S", project, "-B", build, "-G", "Ninja",
-            "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX)
+            "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX, *consumer_configure_args())
         log = run(CMAKE, "--build", build, "-j8").stdout
         self.assertEqual(len(re.findall(r"Converting Small to TorchScript \(m\d\)", log)),
                          self.COUNT, log)
@@ -463,14 +464,14 @@ class SpecialPathsTest(Pt2tsTestCase):
         torch.save(eager.state_dict(), os.path.join(project, weights_name))
         with open(os.path.join(project, "CMakeLists.txt"), "w", encoding="utf-8") as cmakelists:
             cmakelists.write(
-                "cmake_minimum_required(VERSION 3.18)\nproject(special_paths NONE)\n"
+                "cmake_minimum_required(VERSION 3.20)\nproject(special_paths NONE)\n"
                 "find_package(Pt2ts REQUIRED)\n"
                 'pt2ts_add_torchscript(pathnet MODULE "%s/net.py" MODEL PathNet\n'
                 '  WEIGHTS "%s" OUTPUT "%s/path net.pt" EXAMPLE_INPUTS 2x4)\n'
                 % (models_dir, weights_name, output_dir))
         build = os.path.join(base, "build")
         configure = run(CMAKE, "-S", project, "-B", build, "-G", "Ninja",
-                        "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX)
+                        "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX, *consumer_configure_args())
         self.assertEqual("contains '$'" in configure.stderr, dollar, configure.stderr)
         artifact = os.path.join(build, output_dir, "path net.pt")
 

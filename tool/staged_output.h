@@ -5,7 +5,7 @@
 //
 // The staging folder holds a file with the *final* name because torch.jit.save
 // names the zip's top-level folder after the file: a temporary file name would
-// change the bytes (see NOTES.md, "Reproducible artifacts").
+// change the bytes (see docs/stack-notes.md, "Reproducible artifacts").
 #pragma once
 
 #include <string>

@@ -42,6 +42,24 @@ def run(*command, cwd=None, check=True, timeout=900):
     return result
 
 
+# What tests/CMakeLists.txt passes from pt2ts's own build, so the consumer
+# projects the tests configure build the same way: the same compiler, Python
+# and LibTorch (a subdirectory-mode pt2ts is built again inside them).
+CONSUMER_SETTINGS = {
+    "CMAKE_CXX_COMPILER": "PT2TS_CXX_COMPILER",
+    "Python_EXECUTABLE": "PT2TS_PYTHON_EXECUTABLE",
+    "Torch_DIR": "PT2TS_TORCH_DIR",
+}
+
+
+def consumer_configure_args():
+    """The -D options for configuring a consumer project like pt2ts's own
+    build; --no-warn-unused-cli because projects without C++ ignore some."""
+    args = ["-D%s=%s" % (variable, os.environ[name])
+            for variable, name in CONSUMER_SETTINGS.items() if os.environ.get(name)]
+    return ["--no-warn-unused-cli"] + args
+
+
 def read_bytes(path):
     with open(path, "rb") as file:
         return file.read()

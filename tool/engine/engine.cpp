@@ -105,7 +105,7 @@ void ResultFromPython(const py::handle& python, ConvertResult* result) {
 int RunDriver(const ConvertOptions& options, const std::string& python_executable,
               ConvertResult* result) {
   // Python errors are caught and formatted inside the interpreter's lifetime:
-  // formatting them later deadlocks (docs/stack-notes.md).
+  // formatting them later deadlocks (docs/stack-notes.md, "Embedding").
   try {
     py::module_ driver = LoadEmbeddedPackage();
     py::object outcome = driver.attr("main")(OptionsToPython(options, python_executable));

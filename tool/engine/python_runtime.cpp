@@ -66,7 +66,7 @@ bool StartPython(const std::string& executable, std::string* error) {
   // current directory, so a build behaves the same in every shell.
   PyConfig_InitIsolatedConfig(&config);
   config.install_signal_handlers = 0;  // pt2ts's own handlers clean up the output
-  config.use_hash_seed = 1;            // reproducible artifacts (NOTES.md)
+  config.use_hash_seed = 1;            // reproducible artifacts (docs/stack-notes.md)
   config.hash_seed = 0;
   config.write_bytecode = 0;           // never litter the user's source tree with __pycache__
   config.site_import = 1;

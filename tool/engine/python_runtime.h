@@ -1,5 +1,5 @@
 // Starts the embedded interpreter so that it behaves the same whatever is on
-// PATH or in PYTHON* environment variables (see NOTES.md, "Python selection").
+// PATH or in PYTHON* environment variables (see docs/stack-notes.md, "Python selection").
 #pragma once
 
 #include <string>
