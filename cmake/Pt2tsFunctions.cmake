@@ -31,13 +31,20 @@ pt2ts_add_torchscript(<name>
   [OUTPUT <file.pt>]
   [PYTHONPATH <dir>...] [DEPENDS <file>...]
   [EXAMPLE_INPUTS <spec>... | EXAMPLE_INPUTS_FILE <file>] [RTOL <r>] [ATOL <a>]
+  [METHOD <script|trace|auto>] [CHECK_INPUTS <spec>...] [CHECK_INPUTS_FILE <file>]
+  [FREEZE] [PRESERVE <name>...] [FORMAT <torchscript|lite>]
   [OPTIONS <more pt2ts flags>...])
 
 Adds a custom target <name>, built by default, that converts the model with
 pt2ts into a TorchScript file. Relative paths are taken from the current
-source folder. The output defaults to <current binary dir>/<name>.pt, or
-<current binary dir>/<config>/<name>.pt with multi-config generators; it is
-readable as $<TARGET_PROPERTY:<name>,PT2TS_OUTPUT>.
+source folder. The output defaults to <current binary dir>/<name>.pt (.ptl
+with FORMAT lite), or <current binary dir>/<config>/<name>.pt with
+multi-config generators; it is readable as
+$<TARGET_PROPERTY:<name>,PT2TS_OUTPUT>.
+
+METHOD, CHECK_INPUTS, CHECK_INPUTS_FILE, FREEZE, PRESERVE and FORMAT are the
+--method, --check-input, --check-inputs, --freeze, --preserve and --format
+options; METHOD trace needs EXAMPLE_INPUTS or EXAMPLE_INPUTS_FILE.
 
 The model is reconverted exactly when something it was made from changes:
 every Python file the conversion imported from outside the Python
@@ -54,9 +61,11 @@ depfile: list them in DEPENDS.
 #]=======================================================================]
 function(pt2ts_add_torchscript name)
   list(APPEND CMAKE_MESSAGE_CONTEXT "pt2ts_add_torchscript(${name})")
-  set(one_value_keywords MODULE MODEL WEIGHTS STATE_KEY OUTPUT EXAMPLE_INPUTS_FILE RTOL ATOL)
-  set(multi_value_keywords ARGS KWARGS PYTHONPATH DEPENDS OPTIONS EXAMPLE_INPUTS)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "${one_value_keywords}" "${multi_value_keywords}")
+  set(one_value_keywords MODULE MODEL WEIGHTS STATE_KEY OUTPUT EXAMPLE_INPUTS_FILE RTOL ATOL
+                         METHOD CHECK_INPUTS_FILE FORMAT)
+  set(multi_value_keywords ARGS KWARGS PYTHONPATH DEPENDS OPTIONS EXAMPLE_INPUTS CHECK_INPUTS
+                           PRESERVE)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "FREEZE" "${one_value_keywords}" "${multi_value_keywords}")
 
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
@@ -69,7 +78,7 @@ function(pt2ts_add_torchscript name)
   # happens to be empty does, but an empty EXAMPLE_INPUTS would silently skip
   # the check the call asks for.
   foreach(keyword IN LISTS arg_KEYWORDS_MISSING_VALUES)
-    if(NOT keyword IN_LIST multi_value_keywords OR keyword STREQUAL "EXAMPLE_INPUTS")
+    if(NOT keyword IN_LIST multi_value_keywords OR keyword MATCHES "^(EXAMPLE|CHECK)_INPUTS$")
       message(FATAL_ERROR "${keyword} is given without a value")
     endif()
   endforeach()
@@ -141,7 +150,8 @@ function(pt2ts_add_torchscript name)
   endif()
   foreach(tolerance IN ITEMS RTOL ATOL)
     if(DEFINED arg_${tolerance})
-      if(NOT arg_EXAMPLE_INPUTS AND NOT DEFINED arg_EXAMPLE_INPUTS_FILE)
+      if(NOT arg_EXAMPLE_INPUTS AND NOT DEFINED arg_EXAMPLE_INPUTS_FILE AND NOT arg_CHECK_INPUTS
+         AND NOT DEFINED arg_CHECK_INPUTS_FILE)
         message(FATAL_ERROR "${tolerance} needs EXAMPLE_INPUTS or EXAMPLE_INPUTS_FILE")
       endif()
       string(TOLOWER "${tolerance}" flag)
@@ -151,13 +161,20 @@ function(pt2ts_add_torchscript name)
   if(DEFINED arg_STATE_KEY)
     list(APPEND command_args --state_key "${arg_STATE_KEY}")
   endif()
+  _pt2ts_capture_options(command_args file_dependencies)
   foreach(dir IN LISTS arg_PYTHONPATH)
     get_filename_component(dir "${dir}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
     list(APPEND command_args --pythonpath "${dir}")
   endforeach()
   foreach(dependency IN LISTS arg_DEPENDS)
+    if(TARGET "${dependency}")
+      list(APPEND file_dependencies "${dependency}")  # a target to build first, not a file
+      continue()
+    endif()
     get_filename_component(dependency "${dependency}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
     list(APPEND file_dependencies "${dependency}")
+    # pt2ts records it (SHA-256 in the metadata, listed in the depfile).
+    list(APPEND command_args --depends "${dependency}")
   endforeach()
   list(LENGTH arg_ARGS args_count)
   if(args_count GREATER 0)
@@ -172,12 +189,16 @@ function(pt2ts_add_torchscript name)
   # would be reconverted at every configuration switch.
   get_property(multi_config GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
   set(state_dir "${CMAKE_CURRENT_BINARY_DIR}/pt2ts")
+  set(extension ".pt")
+  if(arg_FORMAT STREQUAL "lite")
+    set(extension ".ptl")
+  endif()
   if(DEFINED arg_OUTPUT)
     get_filename_component(output "${arg_OUTPUT}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
   elseif(multi_config)
-    set(output "${CMAKE_CURRENT_BINARY_DIR}/$<CONFIG>/${name}.pt")
+    set(output "${CMAKE_CURRENT_BINARY_DIR}/$<CONFIG>/${name}${extension}")
   else()
-    set(output "${CMAKE_CURRENT_BINARY_DIR}/${name}.pt")
+    set(output "${CMAKE_CURRENT_BINARY_DIR}/${name}${extension}")
   endif()
   if(multi_config)
     set(depfile "${state_dir}/$<CONFIG>/${name}.d")
@@ -217,6 +238,50 @@ function(pt2ts_add_torchscript name)
   add_custom_target("${name}" ALL DEPENDS "${output}")
   set_target_properties("${name}" PROPERTIES PT2TS_OUTPUT "${output}")
 endfunction()
+
+# METHOD, CHECK_INPUTS(_FILE), FREEZE, PRESERVE and FORMAT of the calling
+# pt2ts_add_torchscript(): checked, and appended as pt2ts options to the
+# lists named by args_var and dependencies_var.
+macro(_pt2ts_capture_options args_var dependencies_var)
+  if(DEFINED arg_METHOD)
+    if(NOT arg_METHOD MATCHES "^(script|trace|auto)$")
+      message(FATAL_ERROR "METHOD must be script, trace or auto, not '${arg_METHOD}'")
+    endif()
+    if(arg_METHOD STREQUAL "trace" AND NOT arg_EXAMPLE_INPUTS AND NOT DEFINED arg_EXAMPLE_INPUTS_FILE)
+      message(FATAL_ERROR "METHOD trace records the model on example inputs: add EXAMPLE_INPUTS "
+                          "<spec>... or EXAMPLE_INPUTS_FILE <file>")
+    endif()
+    list(APPEND ${args_var} --method "${arg_METHOD}")
+  endif()
+  foreach(spec IN LISTS arg_CHECK_INPUTS)
+    list(APPEND ${args_var} --check-input "${spec}")
+  endforeach()
+  if(DEFINED arg_CHECK_INPUTS_FILE)
+    get_filename_component(_pt2ts_checks "${arg_CHECK_INPUTS_FILE}" ABSOLUTE
+                           BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    if(NOT EXISTS "${_pt2ts_checks}" OR IS_DIRECTORY "${_pt2ts_checks}")
+      message(FATAL_ERROR "CHECK_INPUTS_FILE '${arg_CHECK_INPUTS_FILE}' does not exist "
+                          "(looked for ${_pt2ts_checks})")
+    endif()
+    list(APPEND ${args_var} --check-inputs "${_pt2ts_checks}")
+    list(APPEND ${dependencies_var} "${_pt2ts_checks}")
+  endif()
+  if(arg_PRESERVE AND NOT arg_FREEZE)
+    message(FATAL_ERROR "PRESERVE names what FREEZE keeps: add FREEZE")
+  endif()
+  if(arg_FREEZE)
+    list(APPEND ${args_var} --freeze)
+  endif()
+  foreach(kept IN LISTS arg_PRESERVE)
+    list(APPEND ${args_var} --preserve "${kept}")
+  endforeach()
+  if(DEFINED arg_FORMAT)
+    if(NOT arg_FORMAT MATCHES "^(torchscript|lite)$")
+      message(FATAL_ERROR "FORMAT must be torchscript or lite, not '${arg_FORMAT}'")
+    endif()
+    list(APPEND ${args_var} --format "${arg_FORMAT}")
+  endif()
+endmacro()
 
 # Writes content to path unless the file already holds exactly that: build
 # tools compare time stamps, so an unchanged file must keep its own.

@@ -326,6 +326,20 @@ class MisuseTest(unittest.TestCase):
         ('set(no_weights "")\n'
          'pt2ts_add_torchscript(m MODULE model.py MODEL Net OUTPUT "${no_weights}")',
          "OUTPUT is given an empty value"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net METHOD compile)",
+         "METHOD must be script, trace or auto"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net METHOD trace)",
+         "METHOD trace records the model on example inputs"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net METHOD)",
+         "METHOD is given without a value"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net FORMAT onnx)",
+         "FORMAT must be torchscript or lite"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net PRESERVE describe)",
+         "PRESERVE names what FREEZE keeps"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net CHECK_INPUTS)",
+         "CHECK_INPUTS is given without a value"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net CHECK_INPUTS_FILE nope.pt)",
+         "CHECK_INPUTS_FILE 'nope.pt' does not exist"),
     ]
 
     def configure(self, tmp, cmakelists_text, check=False):
@@ -380,6 +394,68 @@ class MisuseTest(unittest.TestCase):
 
 
 @unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+class CaptureKeywordsTest(unittest.TestCase):
+    """METHOD, CHECK_INPUTS, FREEZE, FORMAT and DEPENDS in a real Ninja build:
+    each reaches pt2ts, and changing one reconverts the model."""
+
+    def write_cmakelists(self, options):
+        with open(os.path.join(self.project, "CMakeLists.txt"), "w") as cmakelists:
+            cmakelists.write("cmake_minimum_required(VERSION 3.20)\nproject(capture NONE)\n"
+                             "find_package(Pt2ts REQUIRED)\n"
+                             "pt2ts_add_torchscript(net MODULE unscriptable.py MODEL "
+                             "configured_net EXAMPLE_INPUTS 2x8 DEPENDS vocabulary.txt %s)\n"
+                             % options)
+
+    def export(self, path):
+        extra = {"pt2ts.json": ""}
+        torch.jit.load(path, _extra_files=extra)
+        import json
+        return json.loads(extra["pt2ts.json"])
+
+    def build(self):
+        log = run(CMAKE, "--build", self.build_dir).stdout
+        return "Converting configured_net to TorchScript (net)" in log
+
+    def test_keywords_reach_pt2ts_and_reconvert_when_changed(self):
+        with tempfile.TemporaryDirectory(prefix="pt2ts-cmake-") as tmp:
+            self.project, self.build_dir = os.path.join(tmp, "project"), os.path.join(tmp, "build")
+            os.mkdir(self.project)
+            shutil.copy(os.path.join(FIXTURES, "models", "capture", "unscriptable.py"),
+                        self.project)
+            with open(os.path.join(self.project, "vocabulary.txt"), "w") as file:
+                file.write("a b c\n")
+            self.write_cmakelists("METHOD trace CHECK_INPUTS 5x8")
+            run(CMAKE, "-S", self.project, "-B", self.build_dir, "-G", "Ninja",
+                "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX, *consumer_configure_args())
+            self.assertTrue(self.build())
+            record = self.export(os.path.join(self.build_dir, "net.pt"))
+            self.assertEqual((record["export"]["method"], record["export"]["check_inputs"]),
+                             ("trace", ["5x8:float32"]))
+            self.assertEqual([d["file"] for d in record["depends"]], ["vocabulary.txt"])
+            self.assertFalse(self.build(), "a second build converts nothing")
+            steps = [("METHOD auto CHECK_INPUTS 5x8", ("method", "trace")),
+                     ("METHOD auto CHECK_INPUTS 3x8", ("check_inputs", ["3x8:float32"])),
+                     ("METHOD trace CHECK_INPUTS 3x8 FREEZE", ("freeze", True))]
+            for options, (key, value) in steps:
+                with self.subTest(options=options):
+                    wait_for_new_timestamp()
+                    self.write_cmakelists(options)
+                    self.assertTrue(self.build())
+                    self.assertEqual(self.export(os.path.join(self.build_dir, "net.pt"))
+                                     ["export"][key], value)
+            wait_for_new_timestamp()
+            self.write_cmakelists("METHOD trace FREEZE FORMAT lite")
+            self.assertTrue(self.build())
+            lite = os.path.join(self.build_dir, "net.ptl")
+            self.assertEqual(self.export(lite)["export"]["format"], "lite")
+            wait_for_new_timestamp()
+            with open(os.path.join(self.project, "vocabulary.txt"), "w") as file:
+                file.write("a b c d\n")
+            self.assertTrue(self.build(), "a DEPENDS file's change reconverts")
+            self.assertFalse(self.build())
+
+
 class SettingsStampTest(unittest.TestCase):
     """<name>.settings, the file whose change makes Unix Makefiles reconvert
     when a call's arguments change, records the arguments verbatim: no
