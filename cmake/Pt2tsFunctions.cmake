@@ -125,12 +125,7 @@ function(pt2ts_add_torchscript name)
   set(file_dependencies ${module_file})
 
   if(DEFINED arg_WEIGHTS)
-    get_filename_component(weights "${arg_WEIGHTS}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
-    if(NOT EXISTS "${weights}" OR IS_DIRECTORY "${weights}")
-      message(FATAL_ERROR "WEIGHTS file '${arg_WEIGHTS}' does not exist (looked for ${weights})")
-    endif()
-    list(APPEND command_args --state_dict "${weights}")
-    list(APPEND file_dependencies "${weights}")
+    _pt2ts_input_file("WEIGHTS file" "${arg_WEIGHTS}" --state_dict command_args file_dependencies)
   endif()
   if(arg_EXAMPLE_INPUTS AND DEFINED arg_EXAMPLE_INPUTS_FILE)
     message(FATAL_ERROR "give EXAMPLE_INPUTS or EXAMPLE_INPUTS_FILE, not both")
@@ -139,14 +134,8 @@ function(pt2ts_add_torchscript name)
     list(APPEND command_args --example-input "${spec}")
   endforeach()
   if(DEFINED arg_EXAMPLE_INPUTS_FILE)
-    get_filename_component(inputs "${arg_EXAMPLE_INPUTS_FILE}" ABSOLUTE
-                           BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
-    if(NOT EXISTS "${inputs}" OR IS_DIRECTORY "${inputs}")
-      message(FATAL_ERROR "EXAMPLE_INPUTS_FILE '${arg_EXAMPLE_INPUTS_FILE}' does not exist "
-                          "(looked for ${inputs})")
-    endif()
-    list(APPEND command_args --example-inputs "${inputs}")
-    list(APPEND file_dependencies "${inputs}")
+    _pt2ts_input_file(EXAMPLE_INPUTS_FILE "${arg_EXAMPLE_INPUTS_FILE}" --example-inputs
+                      command_args file_dependencies)
   endif()
   foreach(tolerance IN ITEMS RTOL ATOL)
     if(DEFINED arg_${tolerance})
@@ -239,6 +228,20 @@ function(pt2ts_add_torchscript name)
   set_target_properties("${name}" PROPERTIES PT2TS_OUTPUT "${output}")
 endfunction()
 
+# An input file named by a keyword (`what` in messages): made absolute from
+# the current source folder, checked, passed to pt2ts as `flag <path>` and
+# added to the dependencies.
+function(_pt2ts_input_file what value flag args_var dependencies_var)
+  get_filename_component(path "${value}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  if(NOT EXISTS "${path}" OR IS_DIRECTORY "${path}")
+    message(FATAL_ERROR "${what} '${value}' does not exist (looked for ${path})")
+  endif()
+  list(APPEND ${args_var} ${flag} "${path}")
+  list(APPEND ${dependencies_var} "${path}")
+  set(${args_var} "${${args_var}}" PARENT_SCOPE)
+  set(${dependencies_var} "${${dependencies_var}}" PARENT_SCOPE)
+endfunction()
+
 # METHOD, CHECK_INPUTS(_FILE), FREEZE, PRESERVE and FORMAT of the calling
 # pt2ts_add_torchscript(): checked, and appended as pt2ts options to the
 # lists named by args_var and dependencies_var.
@@ -257,14 +260,8 @@ macro(_pt2ts_capture_options args_var dependencies_var)
     list(APPEND ${args_var} --check-input "${spec}")
   endforeach()
   if(DEFINED arg_CHECK_INPUTS_FILE)
-    get_filename_component(_pt2ts_checks "${arg_CHECK_INPUTS_FILE}" ABSOLUTE
-                           BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
-    if(NOT EXISTS "${_pt2ts_checks}" OR IS_DIRECTORY "${_pt2ts_checks}")
-      message(FATAL_ERROR "CHECK_INPUTS_FILE '${arg_CHECK_INPUTS_FILE}' does not exist "
-                          "(looked for ${_pt2ts_checks})")
-    endif()
-    list(APPEND ${args_var} --check-inputs "${_pt2ts_checks}")
-    list(APPEND ${dependencies_var} "${_pt2ts_checks}")
+    _pt2ts_input_file(CHECK_INPUTS_FILE "${arg_CHECK_INPUTS_FILE}" --check-inputs
+                      ${args_var} ${dependencies_var})
   endif()
   if(arg_PRESERVE AND NOT arg_FREEZE)
     message(FATAL_ERROR "PRESERVE names what FREEZE keeps: add FREEZE")
