@@ -4,13 +4,17 @@
 #include <torch/csrc/jit/mobile/module.h>
 #include <torch/script.h>
 
+#include <utility>
+
 namespace pt2ts {
 namespace {
 
 // torch::jit::load, as a C++ program loading a TorchScript archive does.
 ForwardFunction LoadTorchScript(const std::string& path) {
   torch::jit::Module module = torch::jit::load(path);
-  return [module](std::vector<c10::IValue> inputs) mutable { return module.forward(inputs); };
+  return [module](std::vector<c10::IValue> inputs) mutable {
+    return module.forward(std::move(inputs));
+  };
 }
 
 // torch::jit::_load_for_mobile, the lite interpreter's loader.
