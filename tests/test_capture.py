@@ -3,6 +3,7 @@ input sets (--check-input, --check-inputs) and frozen (--freeze,
 --preserve): real models through the real tool, artifacts loaded by torch
 and checked by pt2ts's LibTorch."""
 
+import importlib.util
 import json
 import os
 import re
@@ -113,21 +114,18 @@ class TracerWarningTest(Pt2tsTestCase):
         count = re.search(r"\((\d+) times\)$", warnings[0])
         self.assertTrue(count and int(count.group(1)) % 3 == 0, warnings[0])
 
-    @unittest.skipUnless(shutil.which("true") and __import__("importlib").util.find_spec(
-        "torchaudio"), "needs torchaudio (apt-get install python3-torchaudio)")
+    @unittest.skipUnless(importlib.util.find_spec("torchaudio"),
+                         "needs torchaudio (apt-get install python3-torchaudio)")
     def test_torchaudio_deepspeech_traces_and_matches_at_other_sizes(self):
-        """A real zoo model scripting refuses: traced, checked on another
-        batch size and length, its torch-internal warnings attributed to the
-        model's own line."""
+        """A real zoo model (scripting refuses it on torch 1.13): traced,
+        checked on another batch size and length, its torch-internal warnings
+        attributed to the model's own line."""
         from torchaudio.models import DeepSpeech
         model_file = self.path("deepspeech_model.py")
         with open(model_file, "w") as file:
             file.write("from torchaudio.models import DeepSpeech\n\n\n"
                        "def make():\n    return DeepSpeech(n_feature=40, n_class=10)\n")
         out = self.path("deepspeech.pt")
-        refused = run_pt2ts(model_file, "make", "-s", out)
-        self.assert_fails(refused, EXIT_CONVERSION_FAILED, "torch.jit.script cannot compile",
-                          "--method trace")
         result = self.convert(model_file, "make", "-s", out, "--method", "trace",
                               "--example-input", "1x1x50x40", "--check-input", "3x1x77x40")
         for warning in lines(result.stderr, "pt2ts: warning: "):
