@@ -82,6 +82,20 @@ class TraceTest(Pt2tsTestCase):
         self.assert_fails(result, EXIT_USAGE_ERROR, "--method")
 
 
+class ContainerOutputsTest(Pt2tsTestCase):
+    def test_lists_and_namedtuples_trace(self):
+        for kwargs in (("as_list", "True"), ()):
+            with self.subTest(kwargs=kwargs):
+                out = self.path("containers%d.pt" % len(kwargs))
+                self.convert(UNSCRIPTABLE, "Containers", "-s", out, "--method", "trace",
+                             "--example-input", "2x4", "--check-input", "3x4",
+                             *(("--kwargs",) + kwargs if kwargs else ()))
+                self.assertIsInstance(read_metadata(out)["export"]["trace_strict"], bool)
+                eager = unscriptable.Containers(as_list=bool(kwargs))
+                eager.load_state_dict(torch.jit.load(out).state_dict())
+                self.assert_matches_eager(out, eager, torch.randn(5, 4))
+
+
 class BakedShapeTest(Pt2tsTestCase):
     def test_check_input_of_another_size_fails_and_keeps_the_previous_artifact(self):
         out = self.path("baked.pt")
