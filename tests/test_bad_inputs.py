@@ -575,11 +575,12 @@ class WeightsTest(BadInputTestCase):
     def test_code_executing_pickle(self):
         """A state dict carrying an os.system payload: refused by name, and the
         payload provably did not run (its marker file is absent)."""
-        # The payload is real: plain torch.load runs it.
+        # The payload is real: a full-pickle torch.load runs it (torch 2.6 made
+        # weights_only=True the default, so the test says what it means).
         proof = self.path("proof-ran")
         state = self.good_state()
         state["payload"] = _RunsShell(proof)
-        torch.load(self.save(state, "proof.pt"))
+        torch.load(self.save(state, "proof.pt"), weights_only=False)
         self.assertTrue(os.path.exists(proof), "the payload does not run at all")
 
         marker = self.path("payload-ran")

@@ -9,7 +9,7 @@ import stat
 import sys
 
 from _pt2ts import (dependency_files, example_inputs, fast_build, metadata, module_loader,
-                    reporting, state_dict, torch_version, weights)
+                    reporting, state_dict, torch_version, torchscript_support, weights)
 from _pt2ts.errors import ConversionError
 
 
@@ -30,6 +30,7 @@ def _script(torch, model, model_name):
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # noqa: B902 - torch raises several types here
+        torchscript_support.raise_if_refused(exc)
         text = str(exc).strip("\n")
         headline = next((line for line in text.splitlines() if line.strip()), type(exc).__name__)
         location = re.search(r'File "([^"]+)", line (\d+)', text)
@@ -195,6 +196,7 @@ python_libtorch_path = ""
 def main(options):
     """Runs the conversion; returns the process exit code."""
     reporting.configure(options["start_time"], options["verbose"])
+    torchscript_support.install()
     try:
         return convert(options)
     except ConversionError as exc:
