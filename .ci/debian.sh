@@ -95,6 +95,6 @@ done
 
 if [ "${PT2TS_ROOT_BENCH-}" = 1 ]; then
   stage "benchmark: cold resnet18 conversion"
-  inside "/usr/bin/python3 bench/run_benchmarks.py --only resnet18 --runs 3 --build build"
+  inside "/usr/bin/python3 bench/run_benchmarks.py --only resnet18 --runs 3"
 fi
 stage "passed"

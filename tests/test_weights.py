@@ -21,7 +21,7 @@ import zipfile
 import torch
 
 from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, Pt2tsTestCase, fixture,
-                           import_file, run_pt2ts)
+                           import_file, run_pt2ts, without_support_note)
 
 MODEL_FILE = fixture("weights", "classifier.py")
 # Imported under the name pt2ts gives it ('classifier'), so a whole model
@@ -174,7 +174,8 @@ class WeightsTestCase(Pt2tsTestCase):
         return line
 
     def notes(self, result):
-        return [l for l in result.stderr.splitlines() if l.startswith("pt2ts: note: ")]
+        return [l for l in without_support_note(result.stderr).splitlines()
+                if l.startswith("pt2ts: note: ")]
 
 
 class StateDictLayoutTest(WeightsTestCase):

@@ -9,7 +9,8 @@ import stat
 import sys
 
 from _pt2ts import (dependency_files, example_inputs, fast_build, metadata, module_loader,
-                    reporting, state_dict, torch_version, torchscript_support, weights)
+                    reporting, signal_handlers, state_dict, torch_version, torchscript_support,
+                    weights)
 from _pt2ts.errors import ConversionError
 
 
@@ -138,7 +139,8 @@ def convert(options):
     same_version = torch_version.check(options["libtorch_version"],
                                        options["allow_torch_version_mismatch"],
                                        options["python_executable"])
-    torch = _import_torch(options["python_executable"])
+    with signal_handlers.kept():  # libraries torch loads may take over SIGHUP
+        torch = _import_torch(options["python_executable"])
     reporting.step("imported torch %s" % torch.__version__)
     global python_libtorch_path
     # Another version is another build: check the artifact in a fresh process.
