@@ -9,7 +9,8 @@
 # The mirror is the one this machine's apt sources use. The checkout's HEAD is
 # exported with `git archive` (so uncommitted changes are not tested) into
 # /root/pt2ts inside the copy, and the first ```sh block of README.md runs
-# there line by line, exactly as .ci/run runs it natively. Must run as root.
+# there line by line, exactly as .ci/run runs it natively. /proc is mounted
+# for the run and unmounted on any exit. Must run as root.
 #
 # Environment: PT2TS_ROOT_CACHE (see above), PT2TS_ROOT_BENCH=1 also runs the
 # cold resnet18 benchmark inside the root after the tests (for BENCHMARKS.md).
@@ -57,11 +58,20 @@ bootstrap() {
 [ "${2-}" = --bootstrap-only ] && exit 0
 
 work=$(mktemp -d "$cache/$suite.run-XXXXXX")
+# Downloaded .deb files are kept between runs (apt checks each against the
+# signed index before using it), so a run does not fetch ~1 GB again.
+debs=$cache/$suite.debs
+mounts=("$work/var/cache/apt/archives" "$work/proc")
 cleanup() {
-  local status=$?
-  if mountpoint -q "$work/proc"; then umount "$work/proc" || umount -l "$work/proc"; fi
+  local status=$? mount
+  for mount in "${mounts[@]}"; do
+    if mountpoint -q "$mount"; then umount "$mount" || umount -l "$mount"; fi
+  done
   # Never delete through a mount that failed to go away.
-  if ! mountpoint -q "$work/proc"; then rm -rf --one-file-system "$work"; fi
+  for mount in "${mounts[@]}"; do
+    if mountpoint -q "$mount"; then exit 1; fi
+  done
+  rm -rf --one-file-system "$work"
   exit "$status"
 }
 trap cleanup EXIT
@@ -74,6 +84,8 @@ cp -a "$pristine/." "$work/"
 cp -L /etc/resolv.conf "$work/etc/resolv.conf"
 mkdir "$work/root/pt2ts"
 git archive HEAD | tar -x -C "$work/root/pt2ts"
+mkdir -p "$debs/partial"
+mount --bind "$debs" "$work/var/cache/apt/archives"
 mount -t proc proc "$work/proc"
 
 inside() {
