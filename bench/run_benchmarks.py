@@ -1,6 +1,7 @@
 """pt2ts against the plain Python script it replaces, paired in one run.
 
     /usr/bin/python3 bench/run_benchmarks.py [--pt2ts PATH] [--runs N] [--work DIR]
+                                             [--only MODEL]...
 
 Measures wall time (median, min, max) and peak RSS of each conversion, for a
 small MLP, torchvision's resnet18 and a model with ~1 GB of float32 weights
@@ -8,7 +9,9 @@ small MLP, torchvision's resnet18 and a model with ~1 GB of float32 weights
 so machine noise hits both alike; then pt2ts --version/--help, pt2ts inspect
 and a no-op `cmake --build` of a project with 20 models. Prints a Markdown
 report (BENCHMARKS.md records the latest one). Benchmarks, not tests: nothing
-here asserts a time.
+here asserts a time. `--only resnet18` measures only that conversion (what
+.ci/debian.sh runs in each release's root for BENCHMARKS.md's per-release
+lines).
 
 This process never imports torch: a child's peak RSS (ru_maxrss) starts from
 its parent's size at fork, so the parent must stay small."""
@@ -50,7 +53,11 @@ CASES = (("small MLP", os.path.join(HERE, "models.py"), "SmallMLP"),
          ("large MLP (1 GB)", os.path.join(HERE, "models.py"), "LargeMLP"))
 
 
-def generate_weights(work):
+def selected_cases(only):
+    return [case for case in CASES if not only or case[2] in only]
+
+
+def generate_weights(work, only):
     """Runs in a child process (--generate): writes each model's weights."""
     import torch
     import torchvision
@@ -61,17 +68,18 @@ def generate_weights(work):
     builders = {"SmallMLP": models.SmallMLP, "LargeMLP": models.LargeMLP,
                 "resnet18": torchvision.models.resnet18}
     torch.manual_seed(0)
-    for _, _, model_name in CASES:
+    for _, _, model_name in selected_cases(only):
         weights = os.path.join(work, model_name + ".weights.pt")
         if not os.path.exists(weights):
             print("generating", weights, file=sys.stderr)
             torch.save(builders[model_name]().state_dict(), weights)
 
 
-def make_weights(work):
-    subprocess.run([PYTHON, os.path.abspath(__file__), "--generate", "--work", work], check=True)
+def make_weights(work, only):
+    subprocess.run([PYTHON, os.path.abspath(__file__), "--generate", "--work", work]
+                   + ["--only=" + name for name in only], check=True)
     cases = []
-    for name, module, model_name in CASES:
+    for name, module, model_name in selected_cases(only):
         weights = os.path.join(work, model_name + ".weights.pt")
         cases.append((name, module, model_name, weights, os.path.getsize(weights)))
     return cases
@@ -153,8 +161,10 @@ def report(import_torch_rss, rows, figures):
                          rss["pt2ts"] / rss["plain"],
                          (rss["pt2ts"] - import_torch_rss) * 2**20 / size,
                          walls["slow"][0], rss["slow"]))
-    lines += ["", "`import torch` alone: %.0f MiB peak RSS." % import_torch_rss, "",
-              "| command | median | min | max |", "|---|---|---|---|"]
+    lines += ["", "`import torch` alone: %.0f MiB peak RSS." % import_torch_rss]
+    if not figures:
+        return "\n".join(lines)
+    lines += ["", "| command | median | min | max |", "|---|---|---|---|"]
     for label, (median, low, high) in figures.items():
         lines.append("| %s | %.1f ms | %.1f ms | %.1f ms |" % (label, median * 1e3, low * 1e3,
                                                                 high * 1e3))
@@ -168,15 +178,20 @@ def main():
                         help="install prefix holding lib/cmake/Pt2ts (for the CMake benchmark)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--work", default=os.path.join(ROOT, "build", "bench"))
+    parser.add_argument("--only", action="append", default=[], metavar="MODEL",
+                        choices=[case[2] for case in CASES],
+                        help="measure only this model's conversion (repeatable), nothing else")
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     if args.generate:
-        return generate_weights(args.work)
-    cases = make_weights(args.work)
+        return generate_weights(args.work, args.only)
+    cases = make_weights(args.work, args.only)
     import_torch_rss, rows = bench_conversions(args.pt2ts, cases, args.runs, args.work)
-    figures = bench_front_end(args.pt2ts, os.path.join(args.work, "pt2ts", "resnet18.pt"))
-    figures.update(bench_noop_build(args.prefix, args.work, os.path.join(HERE, "models.py")))
+    figures = {}
+    if not args.only:
+        figures = bench_front_end(args.pt2ts, os.path.join(args.work, "pt2ts", "resnet18.pt"))
+        figures.update(bench_noop_build(args.prefix, args.work, os.path.join(HERE, "models.py")))
     torch_version = subprocess.run([PYTHON, "-c", "import torch; print(torch.__version__)"],
                                    capture_output=True, text=True).stdout.strip()
     print("Machine: %s, %d cores, Python %s, torch %s\n" % (

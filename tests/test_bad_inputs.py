@@ -84,6 +84,17 @@ def nobody_prefix():
     return None
 
 
+def nobody_readable_models(test):
+    """A copy of MODELS in the test's (world-readable) folder: the checkout
+    may be where 'nobody' cannot look (a root user's clone under /root)."""
+    os.chmod(test.tmp, 0o755)
+    copy = test.path("models.py")
+    if not os.path.exists(copy):
+        shutil.copyfile(MODELS, copy)
+        os.chmod(copy, 0o644)
+    return copy
+
+
 def line_of(path, marker):
     """The 1-based line number of the first line of path containing marker."""
     with open(path) as file:
@@ -458,7 +469,8 @@ class WeightsTest(BadInputTestCase):
         folder = self.path("nobody_out")
         os.mkdir(folder)
         os.chmod(folder, 0o777)
-        self.check_bad("weights: unreadable", [MODELS, "Net", "-w", weights], EXIT_USAGE_ERROR,
+        self.check_bad("weights: unreadable", [nobody_readable_models(self), "Net", "-w", weights],
+                       EXIT_USAGE_ERROR,
                        weights, "not readable", folder=folder, prefix=prefix)
 
     def test_empty(self):
@@ -576,11 +588,12 @@ class WeightsTest(BadInputTestCase):
     def test_code_executing_pickle(self):
         """A state dict carrying an os.system payload: refused by name, and the
         payload provably did not run (its marker file is absent)."""
-        # The payload is real: plain torch.load runs it.
+        # The payload is real: a full-pickle torch.load runs it (torch 2.6 made
+        # weights_only=True the default, so the test says what it means).
         proof = self.path("proof-ran")
         state = self.good_state()
         state["payload"] = _RunsShell(proof)
-        torch.load(self.save(state, "proof.pt"))
+        torch.load(self.save(state, "proof.pt"), weights_only=False)
         self.assertTrue(os.path.exists(proof), "the payload does not run at all")
 
         marker = self.path("payload-ran")
@@ -686,7 +699,8 @@ class OutputPathTest(BadInputTestCase):
         os.chmod(self.tmp, 0o755)
         folder = self.path("read_only")
         os.mkdir(folder)
-        self.check_bad("output: read-only folder", [MODELS, "Net"], EXIT_CONVERSION_FAILED,
+        self.check_bad("output: read-only folder", [nobody_readable_models(self), "Net"],
+                       EXIT_CONVERSION_FAILED,
                        folder, "Permission denied", folder=folder, prefix=prefix,
                        read_only=folder)
 
@@ -699,7 +713,8 @@ class OutputPathTest(BadInputTestCase):
         parent = self.path("read_only_parent")
         os.mkdir(parent)
         folder = os.path.join(parent, "sub")
-        self.check_bad("output: folder in a read-only folder", [MODELS, "Net"],
+        self.check_bad("output: folder in a read-only folder",
+                       [nobody_readable_models(self), "Net"],
                        EXIT_CONVERSION_FAILED, folder, "Permission denied", folder=folder,
                        previous=False, prefix=prefix, read_only=parent)
         self.assertEqual(os.listdir(parent), [])

@@ -14,7 +14,7 @@ import unittest
 import torch
 
 from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, Pt2tsTestCase, fixture,
-                           import_file, read_bytes, run_pt2ts)
+                           import_file, read_bytes, run_pt2ts, without_support_note)
 
 PLAIN = fixture("environment", "plain.py")
 WARNS_IN_INIT = fixture("environment", "warns_in_init.py")
@@ -153,7 +153,7 @@ class PythonVariablesTest(BaselineMixin, Pt2tsTestCase):
             with self.subTest(label):
                 out = self.path(label.replace(" ", "_"), "plain.pt")
                 result = self.convert(PLAIN, "Plain", "-s", out, env=base_env(**variables))
-                self.assertEqual(result.stderr, "")
+                self.assertEqual(without_support_note(result.stderr), "")
                 self.assertEqual(result.stdout, "")
                 self.assert_same_as_baseline(out)
                 self.assertFalse(os.path.exists(self.path("startup_ran")),
@@ -374,7 +374,8 @@ class LightFrontEndTest(Pt2tsTestCase):
     def test_help_and_version(self):
         """--help and --version: exit 0, their text on stdout, nothing heavy
         loaded."""
-        for args, expected in ((["--help"], "Usage"), (["--version"], "pt2ts ")):
+        # pt2ts's own option names: CLI11 2.6's help has no "Usage" line.
+        for args, expected in ((["--help"], "--save_path"), (["--version"], "pt2ts ")):
             with self.subTest(args[0]):
                 result = self.run_traced(*args)
                 self.assertEqual(result.returncode, 0, result.stderr)

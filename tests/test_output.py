@@ -16,11 +16,14 @@ import warnings
 import torch
 
 from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, PT2TS, Pt2tsTestCase, fixture,
-                           import_file, read_bytes, run_pt2ts, staging_folders, wait_for)
+                           import_file, read_bytes, run_pt2ts, staging_folders, wait_for,
+                           TORCHSCRIPT_SUPPORT_NOTE, without_support_note)
 
 MLP = fixture("output", "mlp.py")
 SLOW = fixture("output", "slow.py")
 WARNS = fixture("output", "warns.py")
+JIT_WARNINGS = fixture("output", "warns_like_torch.py")
+JIT_REFUSED = fixture("output", "refused_like_torch.py")
 TRAIN_EVAL = fixture("output", "train_eval.py")
 BROKEN = fixture("output", "broken.py")
 
@@ -296,7 +299,7 @@ class StderrTest(Pt2tsTestCase):
         out = self.path("m.pt")
         result = self.convert(MLP, "MLP", "-s", out, "-v")
         self.assertEqual(result.stdout, "")
-        lines = result.stderr.splitlines()
+        lines = without_support_note(result.stderr).splitlines()
         self.assertGreaterEqual(len(lines), 3, result.stderr)
         times = []
         for line in lines:
@@ -330,6 +333,47 @@ class WarningsTest(Pt2tsTestCase):
         self.assertTrue(any("UserWarning" in l for l in warning_lines), result.stderr)
         self.assertEqual(result.stdout, "")
         self.assert_matches_eager(out, eager, torch.randn(2, 4))
+
+
+class TorchScriptSupportTest(Pt2tsTestCase):
+    """Where torch warns that TorchScript is deprecated or unsupported (torch
+    2.14 on Python 3.14, on every torch.jit.script and torch.jit.save), pt2ts
+    prints one note per conversion and never torch's raw warnings."""
+
+    def test_support_warnings_in_any_wording_make_one_note(self):
+        """The fixture warns as torch does, in three wordings and categories
+        (FutureWarning, DeprecationWarning, PendingDeprecationWarning): one
+        note, and a working artifact. An unrelated warning still shows."""
+        out = self.path("m.pt")
+        result = self.convert(JIT_WARNINGS, "WarnsLikeTorch", "-s", out)
+        notes = [l for l in result.stderr.splitlines() if l.startswith(TORCHSCRIPT_SUPPORT_NOTE)]
+        self.assertEqual(len(notes), 1, result.stderr)
+        warning_lines = [l for l in result.stderr.splitlines() if l.startswith("pt2ts: warning:")]
+        self.assertEqual(len(warning_lines), 1, result.stderr)
+        self.assertIn(import_file(JIT_WARNINGS).UNRELATED_TEXT, warning_lines[0])
+        self.assertTrue(os.path.isfile(out))
+
+    def test_refusal_is_one_clear_error(self):
+        """A torch that refuses TorchScript outright: one error saying so
+        (the fixture raises such a refusal from inside torch.jit.script)."""
+        result = run_pt2ts(JIT_REFUSED, "Refused", "-s", self.path("out", "m.pt"))
+        self.assert_fails(result, EXIT_CONVERSION_FAILED, "refuses to write TorchScript", ".pt2")
+        self.assert_no_output_left(self.path("out"))
+
+    def test_this_torch_warnings_make_at_most_one_note(self):
+        """Whatever this torch says while scripting and saving a model (torch
+        1.13 and 2.6: nothing; 2.14 on Python 3.14: two FutureWarnings), a
+        conversion prints one note at most and no raw warning; where this
+        torch does warn, exactly one note."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), self.path("plain.pt"))
+        warns = any("jit" in str(w.message).lower() or "torchscript" in str(w.message).lower()
+                    for w in caught)
+        result = self.convert(MLP, "MLP", "-s", self.path("m.pt"))
+        notes = [l for l in result.stderr.splitlines() if l.startswith(TORCHSCRIPT_SUPPORT_NOTE)]
+        self.assertEqual(len(notes), 1 if warns else 0, result.stderr)
+        self.assertNotIn("pt2ts: warning:", result.stderr)
 
 
 class TrainingModeTest(Pt2tsTestCase):

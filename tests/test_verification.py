@@ -4,6 +4,7 @@ pt2ts.json metadata embedded in artifacts."""
 
 import json
 import os
+import re
 import shutil
 import unittest
 
@@ -120,28 +121,46 @@ class NumericalCheckTest(Pt2tsTestCase):
 
 class TorchVersionTest(Pt2tsTestCase):
     """A different torch in the Python environment is simulated with the test
-    hook PT2TS_TEST_PYTHON_TORCH_VERSION (read before torch is imported)."""
+    hook PT2TS_TEST_PYTHON_TORCH_VERSION (read before torch is imported). The
+    simulated versions derive from the real one, so "another version" is
+    another version on every torch (a fixed "2.6.0" was torch 2.6's own)."""
+
+    RELEASE = tuple(int(part) for part in
+                    re.match(r"(\d+)\.(\d+)\.(\d+)", torch.__version__).groups())
 
     def env(self, version):
         return dict(os.environ, PT2TS_TEST_PYTHON_TORCH_VERSION=version)
 
+    def other_versions(self):
+        major, minor, patch = self.RELEASE
+        return ["%d.%d.%d" % (major + 1, minor, patch), "%d.%d.%d" % (major, minor + 1, patch),
+                "%d.%d.%d+cpu" % (major, minor, patch + 1)]
+
     def test_mismatch_is_refused(self):
-        result = run_pt2ts(CHECKED, "Matching", "-s", self.path("out", "m.pt"),
-                           env=self.env("2.6.0"))
-        self.assert_fails(result, EXIT_CONVERSION_FAILED, "has torch 2.6.0",
-                          "--allow-torch-version-mismatch")
-        self.assert_no_output_left(self.path("out"))
+        for version in self.other_versions():
+            with self.subTest(version):
+                result = run_pt2ts(CHECKED, "Matching", "-s", self.path("out", "m.pt"),
+                                   env=self.env(version))
+                self.assert_fails(result, EXIT_CONVERSION_FAILED, "has torch %s" % version,
+                                  "--allow-torch-version-mismatch")
+                self.assert_no_output_left(self.path("out"))
 
     def test_override_checks_in_a_separate_process(self):
         result = self.convert(CHECKED, "Matching", "-s", self.path("m.pt"), "-v",
                               "--example-input", "1x3x4x4", "--allow-torch-version-mismatch",
-                              env=self.env("2.6.0"))
+                              env=self.env(self.other_versions()[0]))
         self.assertIn("checking in a separate process", result.stderr)
         self.assertIn("matches eager PyTorch", result.stderr)
 
-    def test_same_release_with_local_suffix_is_accepted(self):
-        version = torch.__version__.split("+")[0]
-        self.convert(CHECKED, "Matching", "-s", self.path("m.pt"), env=self.env(version + "+cpu"))
+    def test_same_release_in_every_spelling_is_accepted(self):
+        """X.Y.Z, X.Y.Z+local (Debian's 2.6.0+debian, 2.6.0+cpu) and
+        X.Y.ZaN (Debian 12's 1.13.0a0+gitunknown): the release is what
+        LibTorch's CMake package records, so those all match it."""
+        release = "%d.%d.%d" % self.RELEASE
+        for version in (release, release + "+cpu", release + "a0", release + "a0+gitunknown"):
+            with self.subTest(version):
+                self.convert(CHECKED, "Matching", "-s", self.path("m.pt"),
+                             env=self.env(version))
 
 
 class MetadataTest(Pt2tsTestCase):

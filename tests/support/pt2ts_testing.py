@@ -24,6 +24,18 @@ def fixture(*parts):
     return os.path.join(FIXTURES, *parts)
 
 
+# The one note pt2ts prints where torch warns that TorchScript is unsupported
+# (torch 2.14 on Python 3.14): part of a successful conversion there.
+TORCHSCRIPT_SUPPORT_NOTE = "pt2ts: note: this torch no longer fully supports TorchScript"
+
+
+def without_support_note(stderr):
+    """stderr without pt2ts's TorchScript support note, for tests that check
+    everything else a conversion prints."""
+    return "".join(line for line in stderr.splitlines(keepends=True)
+                   if not line.startswith(TORCHSCRIPT_SUPPORT_NOTE))
+
+
 def run_pt2ts(*args, cwd=None, env=None, timeout=300):
     """Runs pt2ts with the given arguments; returns the CompletedProcess."""
     if not PT2TS:

@@ -9,7 +9,7 @@ import re
 import sys
 import warnings
 
-from _pt2ts import reporting
+from _pt2ts import reporting, torchscript_support
 from _pt2ts.errors import ConversionError
 
 _TRACE_HINT = "trace it instead: --method trace (or auto) with --example-input SHAPE"
@@ -36,6 +36,7 @@ def _script(torch, model, model_name):
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # noqa: B902 - torch raises several types here
+        torchscript_support.raise_if_refused(exc)
         text = str(exc).strip("\n")
         headline = next((line for line in text.splitlines() if line.strip()), type(exc).__name__)
         location = re.search(r'File "([^"]+)", line (\d+)', text)
@@ -65,6 +66,8 @@ class _WarningCollector:
         return not (filename.startswith(self._torch_folder) or filename == warnings.__file__)
 
     def record(self, message, category, filename, lineno, file=None, line=None):
+        if torchscript_support.noted(message, category):
+            return
         frame, where = sys._getframe(1), ""
         while frame is not None and not self._outside_torch(frame.f_code.co_filename):
             frame = frame.f_back
@@ -97,11 +100,12 @@ def _trace(torch, model, model_name, example, check_sets):
                 return _trace_once(torch, model, example, check_sets, strict=True), True
             except torch.jit.TracingCheckError:
                 raise
-            except RuntimeError:
+            except RuntimeError as exc:
+                torchscript_support.raise_if_refused(exc)
                 collector = _WarningCollector(torch)  # the same warnings come again
                 warnings.showwarning = collector.record
                 return _trace_once(torch, model, example, check_sets, strict=False), False
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, ConversionError):
             raise
         except torch.jit.TracingCheckError as exc:
             text = str(exc).strip()

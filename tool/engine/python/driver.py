@@ -7,8 +7,9 @@ import os
 import random
 import sys
 
-from _pt2ts import (artifact_formats, capture, example_inputs, fast_build, inventory, metadata, module_loader,
-                    reporting, state_dict, torch_version, weights)
+from _pt2ts import (artifact_formats, capture, example_inputs, fast_build, inventory, metadata,
+                    module_loader, reporting, signal_handlers, state_dict, torch_version,
+                    torchscript_support, weights)
 from _pt2ts.errors import ConversionError
 from _pt2ts.options import Options, Result
 
@@ -83,7 +84,8 @@ def convert(options):
     same_version = torch_version.check(options.libtorch_version,
                                        options.allow_torch_version_mismatch,
                                        options.python_executable)
-    torch = _import_torch(options.python_executable)
+    with signal_handlers.kept():  # libraries torch loads may take over SIGHUP
+        torch = _import_torch(options.python_executable)
     reporting.step("imported torch %s" % torch.__version__)
     # Another version is another build: check the artifact in a fresh process.
     python_libtorch_path = torch_version.loaded_libtorch_path() if same_version else ""
@@ -133,6 +135,7 @@ def main(values):
     Result, whose exit_code is the process's."""
     options = Options.from_front_end(values)
     reporting.configure(options.start_time, options.verbose)
+    torchscript_support.install()
     try:
         return convert(options)
     except ConversionError as exc:
