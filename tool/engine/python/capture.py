@@ -7,6 +7,7 @@ import dataclasses
 import os
 import re
 import sys
+import sysconfig
 import warnings
 
 from _pt2ts import reporting, torchscript_support
@@ -55,15 +56,19 @@ class _WarningCollector:
 
     def __init__(self, torch):
         self._torch_folder = os.path.join(os.path.dirname(os.path.abspath(torch.__file__)), "")
+        # The warnings machinery lives there (warnings.py, and _py_warnings.py
+        # from Python 3.14 on); no user model does.
+        self._stdlib_folder = os.path.join(os.path.abspath(sysconfig.get_paths()["stdlib"]), "")
         self._counts = {}  # (file, line, category, message, where in torch): count
 
     def _outside_torch(self, filename):
         """Whether a frame's file is the user's: not torch's, not the
-        warnings module's, not pt2ts's ("<pt2ts>/...") or frozen code's."""
+        standard library's, not pt2ts's ("<pt2ts>/...") or frozen code's."""
         if filename.startswith("<"):
             return False
         filename = os.path.abspath(filename)
-        return not (filename.startswith(self._torch_folder) or filename == warnings.__file__)
+        return not (filename.startswith(self._torch_folder)
+                    or filename.startswith(self._stdlib_folder))
 
     def record(self, message, category, filename, lineno, file=None, line=None):
         if torchscript_support.noted(message, category):
