@@ -9,8 +9,8 @@
 # The mirror is the one this machine's apt sources use. The checkout's HEAD is
 # exported with `git archive` (so uncommitted changes are not tested) into
 # /root/pt2ts inside the copy, and the first ```sh block of README.md runs
-# there line by line, exactly as .ci/run runs it natively. /proc is mounted
-# for the run and unmounted on any exit. Must run as root.
+# there line by line, exactly as .ci/run runs it natively. /proc and
+# /dev/pts are mounted for the run and unmounted on any exit. Must run as root.
 #
 # Environment: PT2TS_ROOT_CACHE (see above), PT2TS_ROOT_BENCH=1 also runs the
 # cold resnet18 benchmark inside the root after the tests (for BENCHMARKS.md).
@@ -61,7 +61,7 @@ work=$(mktemp -d "$cache/$suite.run-XXXXXX")
 # Downloaded .deb files are kept between runs (apt checks each against the
 # signed index before using it), so a run does not fetch ~1 GB again.
 debs=$cache/$suite.debs
-mounts=("$work/var/cache/apt/archives" "$work/proc")
+mounts=("$work/var/cache/apt/archives" "$work/proc" "$work/dev/pts")
 cleanup() {
   local status=$? mount
   for mount in "${mounts[@]}"; do
@@ -87,6 +87,8 @@ git archive HEAD | tar -x -C "$work/root/pt2ts"
 mkdir -p "$debs/partial"
 mount --bind "$debs" "$work/var/cache/apt/archives"
 mount -t proc proc "$work/proc"
+# Pseudo-terminals, for the tests of what pt2ts prints on a terminal.
+mount --bind /dev/pts "$work/dev/pts"
 
 inside() {
   chroot "$work" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \

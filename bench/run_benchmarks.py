@@ -1,7 +1,7 @@
 """pt2ts against the plain Python script it replaces, paired in one run.
 
     /usr/bin/python3 bench/run_benchmarks.py [--pt2ts PATH] [--runs N] [--work DIR]
-                                             [--only MODEL]...
+                                             [--only MODEL]... [--aoti]
 
 Measures wall time (median, min, max) and peak RSS of each conversion, for a
 small MLP, torchvision's resnet18 and a model with ~1 GB of float32 weights
@@ -11,7 +11,9 @@ and a no-op `cmake --build` of a project with 20 models. Prints a Markdown
 report (BENCHMARKS.md records the latest one). Benchmarks, not tests: nothing
 here asserts a time. `--only resnet18` measures only that conversion (what
 .ci/debian.sh runs in each release's root for BENCHMARKS.md's per-release
-lines).
+lines). `--aoti` (torch >= 2.6) measures only resnet18 compiled into a .pt2
+package, against a plain script doing torch.export + aoti_compile_and_package
+(bench/plain_aoti.py), both with inductor's caches off.
 
 This process never imports torch: a child's peak RSS (ru_maxrss) starts from
 its parent's size at fork, so the parent must stay small."""
@@ -109,6 +111,38 @@ def bench_conversions(pt2ts, cases, runs, work):
     return import_torch_rss, rows
 
 
+def bench_aoti(pt2ts, work, runs):
+    """resnet18 into a .pt2 package (batch 1..16, exported at 2x3x224x224):
+    the plain recipe against pt2ts, which also runs the eager model and the
+    package in C++ on the example inputs and makes the bytes reproducible.
+    Inductor's caches are off for both: each run compiles from scratch."""
+    make_weights(work, ["resnet18"])
+    weights = os.path.join(work, "resnet18.weights.pt")
+    env = dict(os.environ, TORCHINDUCTOR_FORCE_DISABLE_CACHES="1")
+    results = {"plain": [], "pt2ts": []}
+    for _ in range(runs):
+        for tool in results:
+            out = os.path.join(work, tool, "resnet18.pt2")
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            if tool == "plain":
+                command = [PYTHON, os.path.join(HERE, "plain_aoti.py"), "torchvision.models",
+                           "resnet18", weights, out, "2x3x224x224"]
+            else:
+                command = [pt2ts, "torchvision.models", "resnet18", "-w", weights, "-s", out,
+                           "--example-input", "2x3x224x224", "--dynamic-dim", "0:0:1:16"]
+            results[tool].append(measure(command, env=env))
+    walls = {tool: summary([wall for wall, _ in runs_]) for tool, runs_ in results.items()}
+    rss = {tool: statistics.median([m for _, m in runs_]) for tool, runs_ in results.items()}
+    return "\n".join([
+        "| model (.pt2, AOTInductor) | runs | plain export + aoti_compile_and_package: wall "
+        "median (min–max) | pt2ts: wall median (min–max) | wall ratio | plain peak RSS | "
+        "pt2ts peak RSS |", "|---|---|---|---|---|---|---|",
+        "| resnet18, batch 1..16 | %d | %.1f s (%.1f–%.1f) | %.1f s (%.1f–%.1f) | %.2f× | "
+        "%.0f MiB | %.0f MiB |" % (runs, *walls["plain"], *walls["pt2ts"],
+                                   walls["pt2ts"][0] / walls["plain"][0], rss["plain"],
+                                   rss["pt2ts"])])
+
+
 def bench_front_end(pt2ts, artifact):
     figures = {}
     for label, args, n in (("pt2ts --version", ["--version"], 50),
@@ -181,11 +215,15 @@ def main():
     parser.add_argument("--only", action="append", default=[], metavar="MODEL",
                         choices=[case[2] for case in CASES],
                         help="measure only this model's conversion (repeatable), nothing else")
+    parser.add_argument("--aoti", action="store_true",
+                        help="measure only resnet18 compiled into a .pt2 package (torch >= 2.6)")
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     if args.generate:
         return generate_weights(args.work, args.only)
+    if args.aoti:
+        return print(bench_aoti(args.pt2ts, args.work, args.runs))
     cases = make_weights(args.work, args.only)
     import_torch_rss, rows = bench_conversions(args.pt2ts, cases, args.runs, args.work)
     figures = {}

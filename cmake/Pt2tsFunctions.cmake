@@ -1,4 +1,5 @@
-# pt2ts_add_torchscript(): TorchScript files as ordinary build outputs.
+# pt2ts_add_torchscript() (and its other name, pt2ts_add_model()): TorchScript
+# files and AOTInductor packages as ordinary build outputs.
 #
 # Included by Pt2tsConfig.cmake (find_package(Pt2ts)) and by pt2ts's own
 # CMakeLists.txt (add_subdirectory / FetchContent); both provide the
@@ -28,23 +29,31 @@ pt2ts_add_torchscript(<name>
   MODEL <ClassOrFactory>
   [WEIGHTS <file>] [STATE_KEY <key>]
   [ARGS <value>...] [KWARGS <key> <value>...]
-  [OUTPUT <file.pt>]
+  [OUTPUT <file.pt | file.ptl | file.pt2>]
   [PYTHONPATH <dir>...] [DEPENDS <file>...]
   [EXAMPLE_INPUTS <spec>... | EXAMPLE_INPUTS_FILE <file>] [RTOL <r>] [ATOL <a>]
   [METHOD <script|trace|auto>] [CHECK_INPUTS <spec>...] [CHECK_INPUTS_FILE <file>]
-  [FREEZE] [PRESERVE <name>...] [FORMAT <torchscript|lite>]
+  [FREEZE] [PRESERVE <name>...] [FORMAT <torchscript|lite|aoti>]
+  [DYNAMIC_DIMS <input:dim[:min:max]>...]
   [OPTIONS <more pt2ts flags>...])
+pt2ts_add_model(<name> ...): the same function under a name that fits every
+format; it takes the same arguments.
 
 Adds a custom target <name>, built by default, that converts the model with
-pt2ts into a TorchScript file. Relative paths are taken from the current
-source folder. The output defaults to <current binary dir>/<name>.pt (.ptl
-with FORMAT lite), or <current binary dir>/<config>/<name>.pt with
-multi-config generators; it is readable as
+pt2ts into a TorchScript file, or with FORMAT aoti into an AOTInductor
+package (torch >= 2.6). Relative paths are taken from the current source
+folder. The output defaults to <current binary dir>/<name>.pt (.ptl with
+FORMAT lite, .pt2 with FORMAT aoti), or <current binary dir>/<config>/<name>.pt
+with multi-config generators; it is readable as
 $<TARGET_PROPERTY:<name>,PT2TS_OUTPUT>.
 
-METHOD, CHECK_INPUTS, CHECK_INPUTS_FILE, FREEZE, PRESERVE and FORMAT are the
---method, --check-input, --check-inputs, --freeze, --preserve and --format
-options; METHOD trace needs EXAMPLE_INPUTS or EXAMPLE_INPUTS_FILE.
+METHOD, CHECK_INPUTS, CHECK_INPUTS_FILE, FREEZE, PRESERVE, FORMAT and
+DYNAMIC_DIMS are the --method, --check-input, --check-inputs, --freeze,
+--preserve, --format and --dynamic-dim options; METHOD trace and FORMAT aoti
+need EXAMPLE_INPUTS or EXAMPLE_INPUTS_FILE. FORMAT aoti (or an OUTPUT ending
+in .pt2) compiles the model for the example inputs' shapes, except the
+dimensions DYNAMIC_DIMS names (e.g. 0:0:1:16: the batch of argument 0 takes
+1 to 16).
 
 The model is reconverted exactly when something it was made from changes:
 every Python file the conversion imported from outside the Python
@@ -60,11 +69,14 @@ run time, or modules it imports dynamically later, are invisible to the
 depfile: list them in DEPENDS.
 #]=======================================================================]
 function(pt2ts_add_torchscript name)
-  list(APPEND CMAKE_MESSAGE_CONTEXT "pt2ts_add_torchscript(${name})")
+  if(NOT DEFINED _pt2ts_called_as)
+    set(_pt2ts_called_as pt2ts_add_torchscript)
+  endif()
+  list(APPEND CMAKE_MESSAGE_CONTEXT "${_pt2ts_called_as}(${name})")
   set(one_value_keywords MODULE MODEL WEIGHTS STATE_KEY OUTPUT EXAMPLE_INPUTS_FILE RTOL ATOL
                          METHOD CHECK_INPUTS_FILE FORMAT)
   set(multi_value_keywords ARGS KWARGS PYTHONPATH DEPENDS OPTIONS EXAMPLE_INPUTS CHECK_INPUTS
-                           PRESERVE)
+                           PRESERVE DYNAMIC_DIMS)
   cmake_parse_arguments(PARSE_ARGV 1 arg "FREEZE" "${one_value_keywords}" "${multi_value_keywords}")
 
   if(arg_UNPARSED_ARGUMENTS)
@@ -73,12 +85,14 @@ function(pt2ts_add_torchscript name)
   # A keyword without a value fails, naming it: `WEIGHTS` at the end of the
   # call or before another keyword (KEYWORDS_MISSING_VALUES), or an empty
   # one-value argument, which cmake_parse_arguments() drops silently before
-  # CMake 3.31 (CMP0174). Of the multi-value keywords only EXAMPLE_INPUTS must
-  # not be empty: an empty ARGS, DEPENDS... means "none", as a ${list} that
-  # happens to be empty does, but an empty EXAMPLE_INPUTS would silently skip
-  # the check the call asks for.
+  # CMake 3.31 (CMP0174). Of the multi-value keywords only EXAMPLE_INPUTS,
+  # CHECK_INPUTS and DYNAMIC_DIMS must not be empty: an empty ARGS, DEPENDS...
+  # means "none", as a ${list} that happens to be empty does, but an empty
+  # EXAMPLE_INPUTS would silently skip the check the call asks for, and an
+  # empty DYNAMIC_DIMS silently make a package that takes one shape only.
   foreach(keyword IN LISTS arg_KEYWORDS_MISSING_VALUES)
-    if(NOT keyword IN_LIST multi_value_keywords OR keyword MATCHES "^(EXAMPLE|CHECK)_INPUTS$")
+    if(NOT keyword IN_LIST multi_value_keywords
+       OR keyword MATCHES "^((EXAMPLE|CHECK)_INPUTS|DYNAMIC_DIMS)$")
       message(FATAL_ERROR "${keyword} is given without a value")
     endif()
   endforeach()
@@ -181,6 +195,8 @@ function(pt2ts_add_torchscript name)
   set(extension ".pt")
   if(arg_FORMAT STREQUAL "lite")
     set(extension ".ptl")
+  elseif(arg_FORMAT STREQUAL "aoti")
+    set(extension ".pt2")
   endif()
   if(DEFINED arg_OUTPUT)
     get_filename_component(output "${arg_OUTPUT}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
@@ -217,12 +233,17 @@ function(pt2ts_add_torchscript name)
   string(REPLACE ";" "\n" settings "${command_args}")
   _pt2ts_write_if_different("${state_dir}/${name}.settings" "${settings}\n")
 
+  if(aoti)
+    set(comment "Compiling ${arg_MODEL} into an AOTInductor package (${name})")
+  else()
+    set(comment "Converting ${arg_MODEL} to TorchScript (${name})")
+  endif()
   add_custom_command(
     OUTPUT "${output}"
     COMMAND Pt2ts::pt2ts ${command_args} --save_path "${output}" --depfile "${depfile}"
     DEPENDS Pt2ts::pt2ts "${state_dir}/${name}.settings" ${file_dependencies}
     DEPFILE "${depfile}"
-    COMMENT "Converting ${arg_MODEL} to TorchScript (${name})"
+    COMMENT "${comment}"
     VERBATIM)
   add_custom_target("${name}" ALL DEPENDS "${output}")
   set_target_properties("${name}" PROPERTIES PT2TS_OUTPUT "${output}")
@@ -242,9 +263,10 @@ function(_pt2ts_input_file what value flag args_var dependencies_var)
   set(${dependencies_var} "${${dependencies_var}}" PARENT_SCOPE)
 endfunction()
 
-# METHOD, CHECK_INPUTS(_FILE), FREEZE, PRESERVE and FORMAT of the calling
-# pt2ts_add_torchscript(): checked, and appended as pt2ts options to the
-# lists named by args_var and dependencies_var.
+# METHOD, CHECK_INPUTS(_FILE), FREEZE, PRESERVE, FORMAT and DYNAMIC_DIMS of
+# the calling pt2ts_add_torchscript(): checked, and appended as pt2ts options
+# to the lists named by args_var and dependencies_var; sets `aoti` in the
+# caller's scope (a macro) when the output is an AOTInductor package.
 macro(_pt2ts_capture_options args_var dependencies_var)
   if(DEFINED arg_METHOD)
     if(NOT arg_METHOD MATCHES "^(script|trace|auto)$")
@@ -273,12 +295,58 @@ macro(_pt2ts_capture_options args_var dependencies_var)
     list(APPEND ${args_var} --preserve "${kept}")
   endforeach()
   if(DEFINED arg_FORMAT)
-    if(NOT arg_FORMAT MATCHES "^(torchscript|lite)$")
-      message(FATAL_ERROR "FORMAT must be torchscript or lite, not '${arg_FORMAT}'")
+    if(NOT arg_FORMAT MATCHES "^(torchscript|lite|aoti)$")
+      message(FATAL_ERROR "FORMAT must be torchscript, lite or aoti, not '${arg_FORMAT}'")
     endif()
     list(APPEND ${args_var} --format "${arg_FORMAT}")
   endif()
+  # AOTInductor packages: captured by torch.export for the example inputs.
+  set(aoti OFF)
+  if(arg_FORMAT STREQUAL "aoti" OR (NOT DEFINED arg_FORMAT AND arg_OUTPUT MATCHES "\\.pt2$"))
+    set(aoti ON)
+  endif()
+  if(aoti)
+    if(NOT arg_EXAMPLE_INPUTS AND NOT DEFINED arg_EXAMPLE_INPUTS_FILE)
+      message(FATAL_ERROR "FORMAT aoti compiles the model for the shapes of example inputs: add "
+                          "EXAMPLE_INPUTS <spec>... or EXAMPLE_INPUTS_FILE <file>")
+    endif()
+    if(DEFINED arg_METHOD OR arg_FREEZE)
+      message(FATAL_ERROR "METHOD and FREEZE apply to TorchScript files; FORMAT aoti is always "
+                          "captured with torch.export and compiled by AOTInductor")
+    endif()
+  elseif(arg_DYNAMIC_DIMS)
+    message(FATAL_ERROR "DYNAMIC_DIMS applies to AOTInductor packages: add FORMAT aoti")
+  endif()
+  foreach(spec IN LISTS arg_DYNAMIC_DIMS)
+    # The grammar only; pt2ts checks the rest against the example inputs.
+    if(NOT spec MATCHES "^[0-9]+:[0-9]+(:[0-9]+:[0-9]+)?$")
+      message(FATAL_ERROR "DYNAMIC_DIMS '${spec}' is not INPUT:DIM or INPUT:DIM:MIN:MAX (e.g. "
+                          "0:0:1:16: dimension 0 of argument 0 takes sizes 1 to 16)")
+    endif()
+    list(APPEND ${args_var} --dynamic-dim "${spec}")
+  endforeach()
 endmacro()
+
+#[=======================================================================[
+pt2ts_add_model(<name> ...): pt2ts_add_torchscript() under a name that fits
+AOTInductor packages too; every argument is passed on unchanged.
+#]=======================================================================]
+function(pt2ts_add_model)
+  if(ARGC EQUAL 0)
+    message(FATAL_ERROR "pt2ts_add_model() needs a target name and MODULE, MODEL")
+  endif()
+  set(_pt2ts_called_as pt2ts_add_model)
+  # Bracket arguments pass every value on exactly (empty ones, semicolons).
+  set(call "pt2ts_add_torchscript(")
+  math(EXPR last "${ARGC} - 1")
+  foreach(index RANGE 0 ${last})
+    if("${ARGV${index}}" MATCHES "\\]==\\]")
+      message(FATAL_ERROR "pt2ts_add_model(): argument '${ARGV${index}}' contains ]==]")
+    endif()
+    string(APPEND call " [==[${ARGV${index}}]==]")
+  endforeach()
+  cmake_language(EVAL CODE "${call})")
+endfunction()
 
 # Writes content to path unless the file already holds exactly that: build
 # tools compare time stamps, so an unchanged file must keep its own.

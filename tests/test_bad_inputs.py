@@ -12,7 +12,7 @@ contract of README.md:
 
 Every case goes through BadInputTestCase.check_bad(), which records its
 label; at the end the module prints how many distinct cases it checked
-(132 when every test runs; 4 of them run as user 'nobody' and are skipped
+(140 when every test runs; 4 of them run as user 'nobody' and are skipped
 where that is impossible). A few cases (the output path, --depfile) cannot
 have a previous artifact at their path; they check instead that nothing was
 created and that what was there is unchanged. Fixtures live in fixtures/bad_inputs; weights and
@@ -945,6 +945,51 @@ class CaptureOptionsTest(BadInputTestCase):
                        [CAPTURE, "BakedShape", "--method", "trace", "--example-input", "2x4",
                         "--check-input", "5x4"], EXIT_CONVERSION_FAILED, "'BakedShape'",
                        "does not generalise", "check inputs (5x4 float32)")
+
+
+class PackageOptionsTest(BadInputTestCase):
+    """.pt2 packages (--format aoti) and --dynamic-dim misused: usage errors
+    found before Python starts, on every torch."""
+
+    def package(self, case, args, *fragments):
+        self.check_bad(case, [MODELS, "Net", *args], EXIT_USAGE_ERROR, *fragments,
+                       name="model.pt2")
+
+    def test_package_without_example_inputs(self):
+        self.package("package: .pt2 without example inputs", [], ".pt2", "--example-input")
+
+    def test_package_with_method(self):
+        self.package("package: --method with .pt2",
+                     ["--example-input", "2x4", "--method", "trace"], "--method", "torch.export")
+
+    def test_package_with_freeze(self):
+        self.package("package: --freeze with .pt2", ["--example-input", "2x4", "--freeze"],
+                     "--freeze", "drop --freeze")
+
+    def test_format_aoti_contradicts_the_extension(self):
+        self.check_bad("package: --format aoti with a .pt save path",
+                       [MODELS, "Net", "--format", "aoti", "--example-input", "2x4"],
+                       EXIT_USAGE_ERROR, "--format", ".pt2 is aoti")
+
+    def test_dynamic_dim_for_torchscript(self):
+        self.check_bad("package: --dynamic-dim with a .pt save path",
+                       [MODELS, "Net", "--example-input", "2x4", "--dynamic-dim", "0:0"],
+                       EXIT_USAGE_ERROR, "--dynamic-dim applies to .pt2 packages")
+
+    def test_malformed_dynamic_dim(self):
+        self.package("package: malformed --dynamic-dim",
+                     ["--example-input", "2x4", "--dynamic-dim", "batch"], "'batch'",
+                     "INPUT:DIM")
+
+    def test_dynamic_dim_of_no_argument(self):
+        self.package("package: --dynamic-dim names no argument",
+                     ["--example-input", "2x4", "--dynamic-dim", "1:0"], "--dynamic-dim 1:0",
+                     "there is no argument 1")
+
+    def test_dynamic_dim_of_size_one(self):
+        self.package("package: --dynamic-dim on an example size of 1",
+                     ["--example-input", "1x4", "--dynamic-dim", "0:0:1:8"], "size there is 1",
+                     "at least 2")
 
 
 class OtherOptionsTest(BadInputTestCase):

@@ -253,6 +253,33 @@ class ExampleTest(unittest.TestCase):
             self.assertNotIn("Converting", run(CMAKE, "--build", build).stdout)
 
 
+TORCH_RELEASE = tuple(int(part) for part in re.match(r"(\d+)\.(\d+)", torch.__version__).groups())
+
+
+@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+@unittest.skipUnless(TORCH_RELEASE >= (2, 6), "needs torch >= 2.6 (AOTInductor packages and "
+                     "their C++ loader); this is torch " + torch.__version__)
+class AotiExampleTest(unittest.TestCase):
+    """examples/pattern_classifier_aoti: pt2ts_add_model(... FORMAT aoti
+    DYNAMIC_DIMS ...) compiles a .pt2 package during the build, and a C++
+    program loads it with AOTIModelPackageLoader and classifies a batch of
+    a size the package was not exported at."""
+
+    def test_example_builds_and_runs(self):
+        with tempfile.TemporaryDirectory(prefix="pt2ts-example-aoti-") as build:
+            run(CMAKE, "-S", os.path.join(SOURCE_DIR, "examples", "pattern_classifier_aoti"),
+                "-B", build, "-G", "Ninja", "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX,
+                *consumer_configure_args())
+            log = run(CMAKE, "--build", build).stdout
+            self.assertIn("Compiling PatternNet into an AOTInductor package (pattern_net)", log)
+            output = run(os.path.join(build, "classify_aoti")).stdout
+            self.assertIn("3 of 3 correct (batch of 3); a batch of 1: correct", output)
+            self.assertIn(os.path.join(build, "pattern_net.pt2"), output)
+            self.assertIn('"dynamic_dims"', output)  # the metadata, read in C++
+            self.assertIn('"max": 16', output)
+            self.assertNotIn("Compiling PatternNet", run(CMAKE, "--build", build).stdout)
+
+
 class SubdirectoryModeTest(unittest.TestCase):
     """add_subdirectory(pt2ts) builds the tool inside the consumer's build and
     the same function works through the Pt2ts::pt2ts alias."""
@@ -333,7 +360,24 @@ class MisuseTest(unittest.TestCase):
         ("pt2ts_add_torchscript(m MODULE model.py MODEL Net METHOD)",
          "METHOD is given without a value"),
         ("pt2ts_add_torchscript(m MODULE model.py MODEL Net FORMAT onnx)",
-         "FORMAT must be torchscript or lite"),
+         "FORMAT must be torchscript, lite or aoti"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net FORMAT aoti)",
+         "FORMAT aoti compiles the model for the shapes of example inputs"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net OUTPUT m.pt2)",
+         "FORMAT aoti compiles the model for the shapes of example inputs"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net FORMAT aoti EXAMPLE_INPUTS 2x3 "
+         "METHOD trace)", "METHOD and FREEZE apply to TorchScript files"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net EXAMPLE_INPUTS 2x3 "
+         "DYNAMIC_DIMS 0:0)", "DYNAMIC_DIMS applies to AOTInductor packages: add FORMAT aoti"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net FORMAT aoti EXAMPLE_INPUTS 2x3 "
+         "DYNAMIC_DIMS)", "DYNAMIC_DIMS is given without a value"),
+        ("pt2ts_add_torchscript(m MODULE model.py MODEL Net FORMAT aoti EXAMPLE_INPUTS 2x3 "
+         "DYNAMIC_DIMS batch)", "DYNAMIC_DIMS 'batch' is not INPUT:DIM or INPUT:DIM:MIN:MAX"),
+        ("pt2ts_add_model()", "pt2ts_add_model() needs a target name"),
+        # The other name's errors point at the user's pt2ts_add_model() call.
+        ("pt2ts_add_model(m MODEL Net)", "CMakeLists.txt:4 (pt2ts_add_model)"),
+        ("pt2ts_add_model(m MODULE model.py MODEL Net FORMAT aoti)",
+         "FORMAT aoti compiles the model for the shapes of example inputs"),
         ("pt2ts_add_torchscript(m MODULE model.py MODEL Net PRESERVE describe)",
          "PRESERVE names what FREEZE keeps"),
         ("pt2ts_add_torchscript(m MODULE model.py MODEL Net CHECK_INPUTS)",

@@ -5,9 +5,10 @@
 namespace pt2ts {
 
 const ArtifactFormat kArtifactFormats[] = {
-    {"torchscript", ".pt", "a TorchScript archive"},
-    {"lite", ".ptl", "a lite-interpreter file"},
-    {nullptr, nullptr, nullptr},
+    {"torchscript", ".pt", "a TorchScript archive", true},
+    {"lite", ".ptl", "a lite-interpreter file", true},
+    {"aoti", ".pt2", "an AOTInductor package", false},
+    {nullptr, nullptr, nullptr, false},
 };
 
 const ArtifactFormat* FindArtifactFormat(const std::string& name) {

@@ -12,6 +12,10 @@ struct ArtifactFormat {
   const char* name;       // --format value
   const char* extension;  // a save path ending in it selects the format
   const char* what;       // for messages: "a TorchScript archive"
+  // How the model is captured: TorchScript formats take --method and
+  // --freeze; the others are captured with torch.export, for the example
+  // inputs' shapes, so they need example inputs and take --dynamic-dim.
+  bool torchscript;
 };
 
 // All formats, the default (torchscript) first; ends with a null name.

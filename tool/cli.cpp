@@ -10,6 +10,7 @@
 
 #include "artifact_formats.h"
 #include "diagnostics.h"
+#include "dynamic_dim.h"
 #include "directories.h"
 #include "exit_codes.h"
 #include "input_spec.h"
@@ -22,12 +23,14 @@ namespace pt2ts {
 namespace {
 
 constexpr const char* kDescription =
-    "Convert a PyTorch model written in Python into a TorchScript file.\n\n"
+    "Convert a PyTorch model written in Python into a TorchScript file or an\n"
+    "AOTInductor package (.pt2).\n\n"
     "pt2ts imports MODULE_PATH (a .py file, a package folder or a dotted module\n"
     "name), builds MODEL_NAME(*ARGS, **KWARGS) (a class or a factory function),\n"
     "loads the weights given with -w, switches the model to eval mode, scripts it\n"
     "with torch.jit.script (or traces it: --method) and saves it atomically to\n"
-    "SAVE_PATH.";
+    "SAVE_PATH. For a .pt2 package (--format aoti) it captures the model with\n"
+    "torch.export on the example inputs and compiles it with AOTInductor.";
 
 constexpr const char* kFooter =
     "Values of --args and --kwargs: an int (3, -1, 010) or float (3.0, 1e-3, inf)\n"
@@ -205,6 +208,7 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   std::vector<std::string> raw_kwargs;
   std::vector<std::string> raw_input_specs;
   std::vector<std::string> raw_check_specs;
+  std::vector<std::string> raw_dynamic_dims;
 
   CLI::App app{kDescription, "pt2ts"};
   app.footer(kFooter);
@@ -271,13 +275,22 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
       ->check(CLI::IsMember({"script", "trace", "auto"}));
   declare.Value("--format", &options.format,
                 "What to write: torchscript (a TorchScript archive for torch::jit::load; the "
-                "default) or lite (a lite-interpreter file for torch::jit::_load_for_mobile; the "
-                "default for a save path ending in .ptl)")
+                "default), lite (a lite-interpreter file for torch::jit::_load_for_mobile; the "
+                "default for a save path ending in .ptl) or aoti (an AOTInductor package for "
+                "torch::inductor::AOTIModelPackageLoader, made with torch.export; needs torch >= "
+                "2.6 and example inputs; the default for a save path ending in .pt2)")
       ->check([](const std::string& name) {
         return FindArtifactFormat(name) != nullptr
                    ? std::string()
                    : "'" + name + "' is not a format (known: " + ArtifactFormatNames() + ")";
       });
+  declare.List("--dynamic-dim", &raw_dynamic_dims,
+               "For .pt2 packages: INPUT:DIM[:MIN:MAX], dimension DIM of forward argument INPUT "
+               "(both from 0) takes any size (within MIN..MAX) instead of the example input's "
+               "only (repeatable), e.g. 0:0:1:16 for a batch of 1 to 16. Without it a package "
+               "accepts the example inputs' shapes only")
+      ->take_all()
+      ->allow_extra_args(false);
   declare.Flag("--freeze", &options.freeze,
                "torch.jit.freeze the captured model: parameters become constants, batch norms "
                "fold into convolutions (eval mode only)");
@@ -338,6 +351,11 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
       specs->push_back(spec.spec);
     }
   }
+  for (const std::string& text : raw_dynamic_dims) {
+    DynamicDimResult dim = ParseDynamicDim(text);
+    if (!dim.ok) return UsageError(dim.error);
+    options.dynamic_dims.push_back(dim.dim);
+  }
   if (!FillArgs(raw_args, &options) || !FillKwargs(raw_kwargs, &options)) {
     result.exit_now = true;
     result.exit_code = kExitUsageError;
@@ -347,9 +365,15 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   if (options.format.empty()) {
     const ArtifactFormat* format = ArtifactFormatOfPath(options.save_path);
     options.format = format != nullptr ? format->name : kArtifactFormats[0].name;
+  } else if (written.count("--save_path") == 0) {
+    // The default file name takes the chosen format's extension.
+    const ArtifactFormat* format = FindArtifactFormat(options.format);
+    options.save_path = "./torchScriptModel" + std::string(format->extension);
   }
   const std::string rule_error = CheckOptionRules({options, written});
   if (!rule_error.empty()) return UsageError(rule_error);
+  const std::string dims_error = CheckDynamicDims(options.dynamic_dims, options.example_inputs);
+  if (!dims_error.empty()) return UsageError(dims_error);
   return result;
 }
 

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "dynamic_dim.h"
 #include "input_spec.h"
 #include "value.h"
 
@@ -35,6 +36,7 @@ struct ConvertOptions {
   bool freeze = false;                    // --freeze
   std::vector<std::string> preserve;      // --preserve NAME: kept by freezing
   std::string format;  // --format (artifact_formats.h); "" until chosen from the save path
+  std::vector<DynamicDim> dynamic_dims;   // --dynamic-dim: sizes a .pt2 package accepts
   double rtol = 1e-5;
   double atol = 1e-5;
   bool allow_torch_version_mismatch = false;

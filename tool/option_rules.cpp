@@ -20,6 +20,12 @@ bool HasCheckInputs(const ConvertOptions& options) {
 
 bool HasWeights(const ConvertOptions& options) { return !options.state_dict_path.empty(); }
 
+// Whether the format is captured with torch.export (not TorchScript).
+bool IsExported(const ConvertOptions& options) {
+  const ArtifactFormat* format = FindArtifactFormat(options.format);
+  return format != nullptr && !format->torchscript;
+}
+
 // Checked in order; the first broken rule is reported.
 const OptionRule kRules[] = {
     {[](const GivenOptions& g) {
@@ -49,7 +55,19 @@ const OptionRule kRules[] = {
        return by_extension != nullptr && by_extension->name != g.options.format;
      },
      "--format and the save path's extension name different formats (.pt is torchscript, .ptl "
-     "is lite): change one of them"},
+     "is lite, .pt2 is aoti): change one of them"},
+    {[](const GivenOptions& g) { return IsExported(g.options) && !HasExampleInputs(g.options); },
+     "a .pt2 package (--format aoti) is compiled for the shapes of example inputs: give "
+     "--example-input SHAPE (one per forward argument) or --example-inputs FILE"},
+    {[](const GivenOptions& g) { return IsExported(g.options) && g.Written("--method"); },
+     "--method chooses how TorchScript captures the model; a .pt2 package (--format aoti) is "
+     "always captured with torch.export: drop --method"},
+    {[](const GivenOptions& g) { return IsExported(g.options) && g.options.freeze; },
+     "--freeze applies to TorchScript files; a .pt2 package (--format aoti) is compiled by "
+     "AOTInductor, which folds the weights itself: drop --freeze"},
+    {[](const GivenOptions& g) { return !g.options.dynamic_dims.empty() && !IsExported(g.options); },
+     "--dynamic-dim applies to .pt2 packages (--format aoti, or a save path ending in .pt2); "
+     "TorchScript files accept any shape their code handles"},
     {[](const GivenOptions& g) { return !g.options.preserve.empty() && !g.options.freeze; },
      "--preserve names what --freeze keeps; add --freeze"},
     {[](const GivenOptions& g) { return !g.options.state_key.empty() && !HasWeights(g.options); },

@@ -67,6 +67,28 @@ TEST(OptionRulesTest, FreezeRules) {
   EXPECT_NE(Rules(options).find("--train"), std::string::npos);
 }
 
+TEST(OptionRulesTest, PackagesNeedExampleInputsAndRefuseTorchScriptOptions) {
+  ConvertOptions options = Defaults();
+  options.format = "aoti";
+  options.save_path = "net.pt2";
+  EXPECT_NE(Rules(options).find("--example-input"), std::string::npos);
+  options.example_inputs = {InputSpec{{2, 3}, "float32"}};
+  EXPECT_EQ(Rules(options), "");
+  EXPECT_NE(Rules(options, {"--method"}).find("drop --method"), std::string::npos);
+  options.freeze = true;
+  EXPECT_NE(Rules(options).find("drop --freeze"), std::string::npos);
+}
+
+TEST(OptionRulesTest, DynamicDimsOnlyForPackages) {
+  ConvertOptions options = Defaults();
+  options.example_inputs = {InputSpec{{2, 3}, "float32"}};
+  options.dynamic_dims = {DynamicDim{0, 0, 1, 8}};
+  EXPECT_NE(Rules(options).find("--dynamic-dim applies to .pt2 packages"), std::string::npos);
+  options.format = "aoti";
+  options.save_path = "net.pt2";
+  EXPECT_EQ(Rules(options), "");
+}
+
 TEST(OptionRulesTest, FormatMustAgreeWithAKnownExtension) {
   ConvertOptions options = Defaults();
   options.save_path = "model.ptl";
@@ -84,7 +106,10 @@ TEST(ArtifactFormatsTest, ByNameAndByExtension) {
   EXPECT_STREQ(ArtifactFormatOfPath("b.pt")->name, "torchscript");
   EXPECT_EQ(ArtifactFormatOfPath(".pt"), nullptr);  // a hidden file, no extension
   EXPECT_EQ(ArtifactFormatOfPath("b.pth"), nullptr);
-  EXPECT_EQ(ArtifactFormatNames(), "torchscript, lite");
+  EXPECT_STREQ(ArtifactFormatOfPath("net.pt2")->name, "aoti");
+  EXPECT_FALSE(FindArtifactFormat("aoti")->torchscript);  // captured with torch.export
+  EXPECT_TRUE(FindArtifactFormat("lite")->torchscript);
+  EXPECT_EQ(ArtifactFormatNames(), "torchscript, lite, aoti");
 }
 
 TEST(PythonNamesTest, Identifiers) {

@@ -55,6 +55,17 @@ py::tuple SpecsToPython(const std::vector<InputSpec>& specs) {
   return py::tuple(list);
 }
 
+// (input, dim, min, max) per --dynamic-dim, with None for a bound not given.
+py::tuple DynamicDimsToPython(const std::vector<DynamicDim>& dims) {
+  py::list list;
+  for (const DynamicDim& dim : dims) {
+    const bool bounded = dim.min >= 0;
+    list.append(py::make_tuple(dim.input, dim.dim, bounded ? py::cast(dim.min) : py::none(),
+                               bounded ? py::cast(dim.max) : py::none()));
+  }
+  return py::tuple(list);
+}
+
 // The options as driver.main() takes them (options.Options checks the keys
 // and types): each value converted once, here.
 py::dict OptionsToPython(const ConvertOptions& options, const std::string& python_executable) {
@@ -85,6 +96,7 @@ py::dict OptionsToPython(const ConvertOptions& options, const std::string& pytho
   result["freeze"] = options.freeze;
   result["preserve"] = py::tuple(py::cast(options.preserve));
   result["format"] = options.format;
+  result["dynamic_dims"] = DynamicDimsToPython(options.dynamic_dims);
   result["depends"] = py::tuple(py::cast(options.depends));
   result["allow_torch_version_mismatch"] = options.allow_torch_version_mismatch;
   result["libtorch_version"] = kLibTorchVersion;

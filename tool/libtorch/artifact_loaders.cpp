@@ -6,6 +6,8 @@
 
 #include <utility>
 
+#include "aoti_package.h"
+
 namespace pt2ts {
 namespace {
 
@@ -33,6 +35,7 @@ struct Loader {
 const Loader kLoaders[] = {
     {"torchscript", LoadTorchScript},
     {"lite", LoadLite},
+    {"aoti", LoadAotiPackage},
 };
 
 }  // namespace

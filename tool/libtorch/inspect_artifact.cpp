@@ -3,6 +3,7 @@
 // version of lite files), format version, methods with their schemas, the
 // submodule tree with parameter counts, parameters and buffers by dtype,
 // training mode and pt2ts's metadata when present. Text or JSON.
+// AOTInductor packages are described by aoti_package.cpp.
 #include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/mobile/import.h>
 #include <torch/csrc/jit/mobile/module.h>
@@ -14,7 +15,9 @@
 #include <string>
 
 #include "diagnostics.h"
+#include "aoti_package.h"
 #include "exit_codes.h"
+#include "inspect_text.h"
 #include "torch_api.h"
 
 namespace pt2ts {
@@ -55,39 +58,6 @@ struct TensorTotals {
     entry.second += size;
   }
 };
-
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
-          out += escaped;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string HumanBytes(int64_t bytes) {
-  char text[32];
-  if (bytes < 1024) {
-    std::snprintf(text, sizeof(text), "%lld B", static_cast<long long>(bytes));
-  } else if (bytes < int64_t{1024} * 1024) {
-    std::snprintf(text, sizeof(text), "%.1f KiB", static_cast<double>(bytes) / 1024.0);
-  } else {
-    std::snprintf(text, sizeof(text), "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  }
-  return text;
-}
 
 // "forward(Tensor x, int n=2) -> Tensor": the schema without `self`.
 std::string MethodSignature(const std::string& name, const c10::FunctionSchema& schema) {
@@ -212,6 +182,7 @@ std::string ProducerTorchVersion(const std::string& metadata) {
 extern "C" __attribute__((visibility("default"))) int pt2ts_torch_inspect(
     const pt2ts::InspectRequest& request) {
   using namespace pt2ts;
+  if (IsAotiPackage(request.path)) return InspectAotiPackage(request);
   uint64_t format_version = 0;
   torch::jit::Module module;
   torch::jit::ExtraFilesMap extra_files{{kMetadataFile, ""}};

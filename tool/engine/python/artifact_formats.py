@@ -1,8 +1,13 @@
 """How the captured module is written (--format): each format is a module
 format_<name>.py with one entry point, write(torch, module, path,
-extra_files), so a new format is one new file. This module does what every
-format needs around it: room on the disk, the previous artifact's page
-cache, and write errors as one clear line."""
+extra_files), so a new format is one new file. Optional hooks there:
+CAPTURE (the module that captures the model: "capture", TorchScript's,
+unless the format names another, such as "export_capture"),
+check_ready(torch, options) (refuses what the write would fail on, before
+the model is built) and as_loaded(torch, outputs) (the eager outputs in the
+form the format's C++ loader returns them, for the check). This module does
+what every format needs around it: room on the disk, the previous
+artifact's page cache, and write errors as one clear line."""
 
 import importlib
 import os
@@ -12,11 +17,33 @@ from _pt2ts import reporting
 from _pt2ts.errors import ConversionError
 
 
+def _writer(format_name):
+    return importlib.import_module("_pt2ts.format_" + format_name)
+
+
+def capture_module(format_name):
+    """The module whose capture() makes what this format writes."""
+    return importlib.import_module("_pt2ts." + getattr(_writer(format_name), "CAPTURE", "capture"))
+
+
+def check_ready(torch, format_name, options):
+    check = getattr(_writer(format_name), "check_ready", None)
+    if check is not None:
+        check(torch, options)
+
+
+def as_loaded(torch, format_name, outputs):
+    convert = getattr(_writer(format_name), "as_loaded", None)
+    return outputs if convert is None else convert(torch, outputs)
+
+
 def _check_free_space(module, staging_path, save_path):
     """torch 1.13 aborts the process when the disk fills up mid-write, so a
     save that cannot fit is refused up front (the tensors' bytes plus room
     for code and the zip's own records)."""
-    needed = sum(t.numel() * t.element_size() for t in module.state_dict().values())
+    # A ScriptModule's state_dict is a method, an ExportedProgram's a dict.
+    state = module.state_dict() if callable(module.state_dict) else module.state_dict
+    needed = sum(t.numel() * t.element_size() for t in state.values())
     needed = int(needed * 1.02) + (1 << 20)
     try:
         filesystem = os.statvfs(os.path.dirname(staging_path))
@@ -51,7 +78,7 @@ def _drop_cached_previous_artifact(save_path):
 
 def write(torch, format_name, module, staging_path, save_path, extra_files):
     """Writes the module to staging_path (which has the final file name)."""
-    writer = importlib.import_module("_pt2ts.format_" + format_name)
+    writer = _writer(format_name)
     _check_free_space(module, staging_path, save_path)
     _drop_cached_previous_artifact(save_path)
     try:

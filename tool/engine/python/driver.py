@@ -7,7 +7,7 @@ import os
 import random
 import sys
 
-from _pt2ts import (artifact_formats, capture, example_inputs, fast_build, inventory, metadata,
+from _pt2ts import (artifact_formats, example_inputs, fast_build, inventory, metadata,
                     module_loader, reporting, signal_handlers, state_dict, torch_version,
                     torchscript_support, weights)
 from _pt2ts.errors import ConversionError
@@ -64,6 +64,10 @@ def _build_with_weights(torch, factory, options):
 
 def _mismatch_hint(captured):
     """What to look for when LibTorch computes something else than eager."""
+    if captured.method == "export":
+        return ("AOTInductor compiled the exported graph into code that computes something else "
+                "than eager PyTorch; if the difference is acceptable rounding, raise "
+                "--rtol/--atol.")
     if captured.method == "trace":
         return ("The trace recorded one path through the model for the example inputs' shapes "
                 "and values (look for the tracer warnings above: Python bools, ints or lists "
@@ -87,6 +91,7 @@ def convert(options):
     with signal_handlers.kept():  # libraries torch loads may take over SIGHUP
         torch = _import_torch(options.python_executable)
     reporting.step("imported torch %s" % torch.__version__)
+    artifact_formats.check_ready(torch, options.format, options)
     # Another version is another build: check the artifact in a fresh process.
     python_libtorch_path = torch_version.loaded_libtorch_path() if same_version else ""
     module_path, model_name = options.module_path, options.model_name
@@ -108,16 +113,21 @@ def convert(options):
     # artifact with them on every input set.
     example = example_inputs.example_set(torch, options)
     checks = example_inputs.check_sets(torch, options)
-    runs = [(input_set, example_inputs.run_eager(torch, model, input_set))
+    runs = [(input_set, artifact_formats.as_loaded(
+                torch, options.format, example_inputs.run_eager(torch, model, input_set)))
             for input_set in ([example] if example else []) + checks]
     if runs:
         reporting.step("ran the eager model on the %s"
                        % ", ".join(input_set.title() for input_set, _ in runs))
-    captured = capture.capture(torch, model, options, example, checks)
+    # The model's files, before capturing: torch.export imports a module of
+    # its own from a temporary folder (_remote_module_non_scriptable.py),
+    # which is no source of the model and must not enter the depfile.
+    files = read.complete()
+    capturer = artifact_formats.capture_module(options.format)
+    captured = capturer.capture(torch, model, options, example, checks)
     if runs:
         example_inputs.write_check(torch, runs, options.check_path, _mismatch_hint(captured))
 
-    files = read.complete()
     record = metadata.build(options, torch.__version__, module, model, files, captured)
     artifact_formats.write(torch, options.format, captured.module, options.staging_path,
                            options.save_path, {metadata.METADATA_FILE: record})

@@ -37,7 +37,10 @@ def build(options, torch_version, module, model, inputs, captured):
         # {module name: sha256} of the Python files converted (no paths).
         "sources": dict(sorted((name, entry.sha256) for entry in _of_kind(inputs, "module")
                                for name in entry.modules)),
-        "export": {"method": captured.method, "requested_method": options.method,
+        # Packages are always exported: --method does not apply to them.
+        "export": {"method": captured.method,
+                   "requested_method": ("export" if captured.method == "export"
+                                        else options.method),
                    "freeze": options.freeze, "preserve": sorted(options.preserve),
                    "format": options.format,
                    "strict": not options.non_strict,
@@ -49,6 +52,10 @@ def build(options, torch_version, module, model, inputs, captured):
                    "check_inputs": _input_specs(options.check_inputs, options.check_inputs_path)},
         "training": bool(options.train),
     }
+    if options.dynamic_dims:
+        record["export"]["dynamic_dims"] = [
+            {"input": arg, "dim": dim, "min": low, "max": high}
+            for arg, dim, low, high in options.dynamic_dims]
     if captured.trace_strict is not None:
         record["export"]["trace_strict"] = captured.trace_strict
     depends = _of_kind(inputs, "depends")

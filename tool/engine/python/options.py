@@ -33,7 +33,8 @@ class Options:
     method: str  # "script", "trace" or "auto"
     freeze: bool
     preserve: tuple  # attribute and method names freezing keeps
-    format: str  # "torchscript" or "lite": the module format_<name>.py writes it
+    format: str  # "torchscript", "lite" or "aoti": the module format_<name>.py writes it
+    dynamic_dims: tuple  # (input, dim, min or None, max or None) per --dynamic-dim
     depends: tuple  # further files the artifact depends on (CMake's DEPENDS)
     allow_torch_version_mismatch: bool
     libtorch_version: str

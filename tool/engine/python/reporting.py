@@ -1,6 +1,8 @@
 """Messages on stderr in pt2ts's format, -v step timings, Python warnings and
 tracebacks that show the user's code but none of pt2ts's own frames."""
 
+import contextlib
+import logging
 import sys
 import time
 import traceback
@@ -32,11 +34,30 @@ def note(message):
     _print("pt2ts: note: " + message)
 
 
+def verbose():
+    return _state["verbose"]
+
+
 def step(message):
     """Reports a finished step with the time since the process started (-v)."""
     if _state["verbose"]:
         elapsed = time.monotonic() - (_state["start"] or time.monotonic())
         _print("pt2ts: [%6.2f s] %s" % (elapsed, message))
+
+
+@contextlib.contextmanager
+def quiet_torch_logs():
+    """torch.export and inductor log their inner workings on stderr ('W1202
+    ... Ignored guard ...', and an 'E' line before every export error they
+    raise): shown with -v only; failures come as pt2ts's own error."""
+    logger = logging.getLogger("torch")
+    level = logger.level
+    if not _state["verbose"]:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

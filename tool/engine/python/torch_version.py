@@ -12,7 +12,7 @@ from _pt2ts.errors import ConversionError
 FAKE_VERSION_VARIABLE = "PT2TS_TEST_PYTHON_TORCH_VERSION"
 
 
-def _release(version):
+def release(version):
     """'1.13.0a0+gitunknown' -> (1, 13, 0); None when unparsable."""
     match = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", version or "")
     return tuple(int(part or 0) for part in match.groups()) if match else None
@@ -31,7 +31,7 @@ def python_torch_version():
 def check(libtorch_version, allow_mismatch, python_executable):
     """Returns whether the versions match; raises on a mismatch unless allowed."""
     version = python_torch_version()
-    if version is None or _release(version) == _release(libtorch_version):
+    if version is None or release(version) == release(libtorch_version):
         return True
     if allow_mismatch:
         return False

@@ -1,0 +1,260 @@
+"""AOTInductor packages (.pt2, --format aoti): captured with torch.export,
+compiled ahead of time, checked in pt2ts's C++ side with
+AOTIModelPackageLoader, loaded here with torch's own loader and compared
+with eager; static and dynamic shapes, nested outputs, a torchvision zoo
+model, metadata, inspect, reproducible bytes, clear failures. On a torch
+older than 2.6, the clean refusal. Each package compiles once per class
+(10-25 s each), shared by the class's tests."""
+
+import json
+import os
+import pty
+import re
+import subprocess
+import unittest
+
+import torch
+
+from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, PT2TS, Pt2tsTestCase,
+                           fixture, import_file, read_bytes, run_pt2ts)
+
+NETS = fixture("models", "aoti", "nets.py")
+nets = import_file(NETS, name="aoti_nets")
+TORCH_RELEASE = tuple(int(part) for part in re.match(r"(\d+)\.(\d+)", torch.__version__).groups())
+HAS_AOTI = TORCH_RELEASE >= (2, 6)
+NEEDS_AOTI = unittest.skipUnless(HAS_AOTI, "needs torch >= 2.6 (AOTInductor packages); this is "
+                                 "torch " + torch.__version__)
+
+
+def inspect_json(path):
+    result = subprocess.run([PT2TS, "inspect", "--json", path], capture_output=True, text=True,
+                            check=True)
+    return json.loads(result.stdout)
+
+
+def load_package(path):
+    return torch._inductor.aoti_load_package(path)
+
+
+def run_on_a_terminal(*args):
+    """pt2ts ARGS with stderr on a pseudo-terminal, as in an interactive
+    shell; returns (exit code, what it printed there)."""
+    try:
+        controller, terminal = pty.openpty()
+    except OSError as error:  # a root without /dev/pts mounted
+        return None, "no pseudo-terminal: %s" % error
+    process = subprocess.Popen([PT2TS, *args], stdout=subprocess.DEVNULL, stderr=terminal)
+    os.close(terminal)
+    printed = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # EIO: the process closed the terminal
+            break
+        if not chunk:
+            break
+        printed += chunk
+    os.close(controller)
+    return process.wait(timeout=300), printed.decode(errors="replace")
+
+
+def read_depfile(path):
+    with open(path) as file:
+        return file.read().replace("\\\n", " ").split()
+
+
+@unittest.skipIf(HAS_AOTI, "torch %s has AOTInductor: the refusal is for torch < 2.6"
+                 % torch.__version__)
+class OldTorchRefusalTest(Pt2tsTestCase):
+    """Debian 12's torch 1.13: a .pt2 is refused, nothing is written, the
+    previous file stays, and no TorchScript file ever gets a .pt2 name."""
+
+    def test_pt2_needs_torch_2_6(self):
+        for how in (("-s", self.path("net.pt2")),
+                    ("--format", "aoti", "-s", self.path("net.pt2"))):
+            with self.subTest(how=how):
+                previous = b"previous package"
+                with open(self.path("net.pt2"), "wb") as file:
+                    file.write(previous)
+                result = run_pt2ts(NETS, "small_net", "--example-input", "2x3x8x8", *how)
+                self.assert_fails(result, EXIT_CONVERSION_FAILED, "needs torch >= 2.6",
+                                  "has torch " + torch.__version__)
+                self.assertEqual(read_bytes(self.path("net.pt2")), previous)
+                self.assert_no_output_left(self.tmp, allowed=("net.pt2",))
+
+
+@NEEDS_AOTI
+class DynamicPackageTest(Pt2tsTestCase):
+    """A conv net with a dynamic batch (1..16), checked on another batch
+    size, with a depfile; and the same conversion again elsewhere, on a
+    terminal."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.folder = cls.class_folder("pt2ts-aoti-dynamic-")
+        cls.package = os.path.join(cls.folder, "first", "net.pt2")
+        cls.depfile = os.path.join(cls.folder, "net.d")
+        cls.args = (NETS, "small_net", "--example-input", "2x3x8x8", "--dynamic-dim",
+                    "0:0:1:16", "--check-input", "5x3x8x8")
+        result = run_pt2ts(*cls.args, "-s", cls.package, "--depfile", cls.depfile)
+        if result.returncode != 0:
+            raise AssertionError("cannot build the package:\n" + result.stderr)
+        cls.stderr = result.stderr
+        cls.again = os.path.join(cls.folder, "second", "net.pt2")
+        cls.terminal_status, cls.terminal = run_on_a_terminal(*cls.args, "-s", cls.again)
+        if cls.terminal_status is None:
+            cls.make_known_good_artifact(cls.again, *cls.args)
+
+    def test_runs_any_batch_like_eager(self):
+        package = load_package(self.package)
+        eager = nets.small_net().eval()
+        for batch in (1, 3, 16):
+            with self.subTest(batch=batch), torch.no_grad():
+                x = torch.randn(batch, 3, 8, 8)
+                torch.testing.assert_close(package(x), eager(x), rtol=1e-5, atol=1e-5)
+
+    def test_metadata_in_the_package(self):
+        metadata = load_package(self.package).get_metadata()
+        record = json.loads(metadata["pt2ts.json"])
+        self.assertEqual(record["model"], "small_net")
+        self.assertEqual(record["export"]["format"], "aoti")
+        self.assertEqual(record["export"]["method"], "export")
+        self.assertEqual(record["export"]["dynamic_dims"],
+                         [{"input": 0, "dim": 0, "min": 1, "max": 16}])
+        self.assertEqual(record["torch_version"], torch.__version__)
+
+    def test_inspect_describes_it(self):
+        report = inspect_json(self.package)
+        self.assertEqual(report["format"], "aoti")
+        self.assertEqual(report["producer_torch_version"], torch.__version__)
+        self.assertTrue(any(f["name"].endswith(".so") and f["size"] > 0 for f in report["files"]))
+        self.assertEqual(report["pt2ts"]["export"]["example_inputs"], ["2x3x8x8:float32"])
+        self.assertIn("AOTI_DEVICE_KEY", report["package_metadata"])
+        self.assertTrue(report["call_spec"]["inputs"])
+        text = subprocess.run([PT2TS, "inspect", self.package], capture_output=True, text=True,
+                              check=True).stdout
+        self.assertIn("AOTInductor package", text)
+        self.assertIn("recorded by pt2ts", text)
+
+    def test_depfile_lists_the_model_file_only(self):
+        listed = read_depfile(self.depfile)
+        self.assertEqual(listed[0], self.package + ":")
+        self.assertEqual(listed[1:], [NETS])
+
+    def test_byte_reproducible(self):
+        self.assertIn(self.terminal_status, (0, None), self.terminal)
+        self.assertEqual(read_bytes(self.package), read_bytes(self.again))
+
+    def test_compile_progress_on_a_terminal(self):
+        if self.terminal_status is None:
+            self.skipTest(self.terminal)
+        self.assertEqual(self.terminal_status, 0, self.terminal)
+        self.assertRegex(self.terminal, r"pt2ts: compiling with AOTInductor\.\.\. \d+\.\d s")
+        self.assertNotIn("compiling", self.stderr)  # not a terminal: silent
+
+    def test_quiet_without_verbose(self):
+        self.assertEqual(self.stderr, "")  # no torch log lines ('W1202 ...'), no progress
+
+
+@NEEDS_AOTI
+class StaticPackageTest(Pt2tsTestCase):
+    """Two inputs, nested outputs (a dict holding a tuple), static shapes;
+    made through pt2ts_add_model's spelling --format aoti."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.folder = cls.class_folder("pt2ts-aoti-static-")
+        cls.package = os.path.join(cls.folder, "heads.pt2")
+        result = run_pt2ts(NETS, "two_heads", "--format", "aoti", "--example-input", "3x6",
+                           "--example-input", "3x5", "-v", "-s", cls.package)
+        if result.returncode != 0:
+            raise AssertionError("cannot build the package:\n" + result.stderr)
+        cls.verbose = result.stderr
+
+    def test_nested_outputs_match_eager(self):
+        package = load_package(self.package)
+        eager = nets.two_heads().eval()
+        x, y = torch.randn(3, 6), torch.randn(3, 5)
+        with torch.no_grad():
+            expected, actual = eager(x, y), package(x, y)
+        torch.testing.assert_close(actual["scores"], expected["scores"])
+        torch.testing.assert_close(actual["extra"][0], expected["extra"][0])
+        torch.testing.assert_close(actual["extra"][1], expected["extra"][1])
+
+    def test_verbose_times_export_and_compile_apart(self):
+        self.assertRegex(self.verbose, r"\] exported two_heads with torch.export on the example "
+                         r"inputs")
+        self.assertRegex(self.verbose, r"\] compiled with AOTInductor in \d+\.\d s")
+
+    def test_records_static_shapes(self):
+        # A package does not check its inputs' shapes at run time (README,
+        # "Limits"): the record says which shapes it was compiled for.
+        record = json.loads(load_package(self.package).get_metadata()["pt2ts.json"])
+        self.assertEqual(record["export"]["example_inputs"], ["3x6:float32", "3x5:float32"])
+        self.assertNotIn("dynamic_dims", record["export"])
+
+    def test_previous_package_kept_when_export_fails(self):
+        previous = read_bytes(self.package)
+        result = run_pt2ts(NETS, "DataDependent", "--example-input", "2x4", "-s", self.package)
+        line = self.assert_fails(result, EXIT_CONVERSION_FAILED,
+                                 "torch.export cannot capture model 'DataDependent'",
+                                 "nets.py, line")
+        self.assertIn("data-dependent", line)
+        self.assertNotIn("W1", result.stderr)
+        self.assertEqual(read_bytes(self.package), previous)
+        self.assert_no_output_left(self.folder, allowed=("heads.pt2",))
+
+
+@NEEDS_AOTI
+class ZooPackageTest(Pt2tsTestCase):
+    """torchvision's resnet18 with a dynamic batch, checked in C++ on two
+    batch sizes, runs like eager."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.folder = cls.class_folder("pt2ts-aoti-zoo-")
+        cls.package = os.path.join(cls.folder, "resnet18.pt2")
+        cls.make_known_good_artifact(cls.package, "torchvision.models", "resnet18", "--kwargs",
+                                     "num_classes", "10", "--example-input", "2x3x64x64",
+                                     "--dynamic-dim", "0:0:1:8", "--check-input", "3x3x64x64")
+
+    def test_matches_eager(self):
+        import torchvision
+        torch.manual_seed(0)
+        eager = torchvision.models.resnet18(num_classes=10).eval()
+        package = load_package(self.package)
+        for batch in (1, 4):
+            with self.subTest(batch=batch), torch.no_grad():
+                x = torch.randn(batch, 3, 64, 64)
+                torch.testing.assert_close(package(x), eager(x), rtol=1e-4, atol=1e-4)
+
+
+@NEEDS_AOTI
+class AotiMisuseTest(Pt2tsTestCase):
+    """Failures found before anything compiles (cheap): each one error line,
+    nothing written."""
+
+    def test_missing_compiler_names_the_package(self):
+        result = run_pt2ts(NETS, "small_net", "--example-input", "2x3x8x8", "-s",
+                           self.path("net.pt2"), env=dict(os.environ, CXX="/nonexistent/g++"))
+        self.assert_fails(result, EXIT_CONVERSION_FAILED, "C++ compiler", "apt-get install g++")
+        self.assert_no_output_left(self.tmp)
+
+    def test_dynamic_dim_checked_against_an_inputs_file(self):
+        inputs = self.path("inputs.pt")
+        torch.save((torch.randn(2, 3, 8, 8),), inputs)
+        for spec, fragment in (("1:0", "there is no argument 1"),
+                               ("0:4", "has no dimension 4"),
+                               ("0:0:4:8", "outside 4..8")):
+            with self.subTest(spec=spec):
+                result = run_pt2ts(NETS, "small_net", "--example-inputs", inputs,
+                                   "--dynamic-dim", spec, "-s", self.path("net.pt2"))
+                self.assert_fails(result, EXIT_USAGE_ERROR, fragment)
+                self.assert_no_output_left(self.tmp, allowed=("inputs.pt",))
+
+
+if __name__ == "__main__":
+    unittest.main()

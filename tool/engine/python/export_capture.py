@@ -1,0 +1,111 @@
+"""How the eager model becomes an ExportedProgram for the formats compiled
+ahead of time (AOTInductor .pt2 packages): torch.export on the example
+inputs, with the --dynamic-dim dimensions left free. One entry point:
+capture(), like capture.py's for TorchScript."""
+
+import os
+import re
+import sysconfig
+import traceback
+
+from _pt2ts import reporting
+from _pt2ts.capture import Captured
+from _pt2ts.errors import ConversionError
+
+# Non-strict export runs the model's Python as Python (the default of newer
+# torch releases); given explicitly, so every torch version captures alike.
+_STRICT = False
+
+
+def _dim_text(spec):
+    return "%d:%d" % spec[:2] + (":%d:%d" % spec[2:] if spec[2] is not None else "")
+
+
+def _check_dims(dims, example):
+    """The front end checks --dynamic-dim against --example-input shapes; an
+    --example-inputs file is checked here, against its tensors."""
+    for spec in dims:
+        where = "--dynamic-dim %s: " % _dim_text(spec)
+        arg, dim, low, high = spec
+        if arg >= len(example.tensors):
+            raise ConversionError(where + "there is no argument %d: the example inputs have %d "
+                                  "(INPUT counts from 0)" % (arg, len(example.tensors)),
+                                  exit_code=2)
+        shape = tuple(example.tensors[arg].shape)
+        if dim >= len(shape):
+            raise ConversionError(where + "argument %d (%s) has no dimension %d (DIM counts from "
+                                  "0)" % (arg, "x".join(map(str, shape)) or "scalar", dim),
+                                  exit_code=2)
+        size = shape[dim]
+        if size < 2:
+            raise ConversionError(where + "the example input's size there is %d; torch.export "
+                                  "treats sizes 0 and 1 as fixed: give the example input a size "
+                                  "of at least 2 in that dimension" % size, exit_code=2)
+        if low is not None and not low <= size <= high:
+            raise ConversionError(where + "the example input's size there, %d, is outside "
+                                  "%d..%d" % (size, low, high), exit_code=2)
+
+
+def _dynamic_shapes(torch, dims, count):
+    """torch.export's dynamic_shapes: per argument, {dimension: Dim} or None."""
+    if not dims:
+        return None
+    shapes = [None] * count
+    for arg, dim, low, high in dims:
+        bounds = {} if low is None else {"min": low, "max": high}
+        shapes[arg] = dict(shapes[arg] or {})
+        shapes[arg][dim] = torch.export.Dim("input%d_dim%d" % (arg, dim), **bounds)
+    return tuple(shapes)
+
+
+def _outside(folders, filename):
+    filename = os.path.abspath(filename)
+    return not filename.startswith("<") and not any(filename.startswith(f) for f in folders)
+
+
+def _user_location(torch, exc, text):
+    """' (model.py, line 12)': the innermost frame in the user's code, from
+    the traceback or, for errors torch re-raises, from its message."""
+    folders = [os.path.join(os.path.dirname(os.path.abspath(torch.__file__)), ""),
+               os.path.join(os.path.abspath(sysconfig.get_paths()["stdlib"]), "")]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith("<") and _outside(folders, f.filename)]
+    if frames:
+        return " (%s, line %s)" % (frames[-1].filename, frames[-1].lineno)
+    found = [m for m in re.finditer(r'File "([^"]+)", line (\d+)', text)
+             if _outside(folders, m.group(1))]
+    return " (%s, line %s)" % found[-1].groups() if found else ""
+
+
+def _headline(text, exc):
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("Traceback"):
+            return line.rstrip(":")
+    return type(exc).__name__
+
+
+def capture(torch, model, options, example, check_sets):
+    """Returns a Captured whose module is the torch.export.ExportedProgram."""
+    del check_sets  # the compiled package is checked on them afterwards
+    name = options.model_name
+    _check_dims(options.dynamic_dims, example)
+    shapes = _dynamic_shapes(torch, options.dynamic_dims, len(example.tensors))
+    try:
+        with reporting.quiet_torch_logs():
+            exported = torch.export.export(model, tuple(example.tensors), dynamic_shapes=shapes,
+                                           strict=_STRICT)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # noqa: B902 - export raises many types
+        text = str(exc).strip()
+        headline = _headline(text, exc)
+        details = text.split(headline, 1)[1].strip() if text.startswith(headline) else text
+        raise ConversionError(
+            "torch.export cannot capture model '%s'%s: %s"
+            % (name, _user_location(torch, exc, text), headline), details) from None
+    reporting.step("exported %s with torch.export on the %s%s"
+                   % (name, example.title(),
+                      "; dynamic: " + ", ".join(_dim_text(d) for d in options.dynamic_dims)
+                      if options.dynamic_dims else ""))
+    return Captured(exported, "export", None)

@@ -1,0 +1,229 @@
+"""--format aoti (.pt2): an AOTInductor package, the model captured by
+torch.export (export_capture.py) and compiled to C++ ahead of time, loaded
+in C++ by torch::inductor::AOTIModelPackageLoader. Needs torch >= 2.6, a
+C++ compiler and setuptools when converting."""
+
+import hashlib
+import importlib.util
+import os
+import re
+import shutil
+import struct
+import sys
+import time
+import zipfile
+
+from _pt2ts import reporting, torch_version
+from _pt2ts.errors import ConversionError
+
+WRITER = "AOTInductor"
+CAPTURE = "export_capture"  # torch.export, not TorchScript
+MINIMUM_TORCH = (2, 6)
+
+# Inductor appends the compiler's command lines to the generated .cpp in its
+# cache after each compile: a package made with a warm cache would differ
+# from one made with a cold one. They are stripped from the package.
+_COMPILE_COMMENTS = re.compile(rb"(?:\n// Compile cmd\n// .*\n// Link cmd\n// .*\n)+\Z")
+# Zip member times of a reproducible archive (the earliest zip can store).
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+# Newer torch's archive writer stores an id that differs between two writes
+# of the same contents.
+_SERIALIZATION_ID = ".data/serialization_id"
+
+
+def _compiler(torch):
+    """The C++ compiler inductor runs: $CXX, else its configured default."""
+    configured = torch._inductor.config.cpp.cxx
+    names = [os.environ["CXX"]] if os.environ.get("CXX") else [
+        name for name in (configured if isinstance(configured, (list, tuple)) else [configured])
+        if name]
+    return names[0] if names else "g++", any(shutil.which(name) for name in names)
+
+
+def check_ready(torch, options):
+    """Refuses, before the model is built, what the compile would fail on."""
+    version = torch_version.release(torch.__version__)
+    if version is None or version[:2] < MINIMUM_TORCH or not hasattr(torch, "_inductor"):
+        raise ConversionError(
+            "a .pt2 package (AOTInductor, --format aoti) needs torch >= 2.6; the Python at %s has "
+            "torch %s: write a TorchScript file (.pt) instead, or use a newer torch"
+            % (options.python_executable or sys.executable, torch.__version__))
+    import torch._inductor.config  # noqa: F401 - read by _compiler()
+    compiler, found = _compiler(torch)
+    if not found:
+        raise ConversionError(
+            "AOTInductor compiles the package with a C++ compiler and '%s' is not on PATH: "
+            "install g++ (apt-get install g++) or set CXX to a compiler" % compiler)
+    if importlib.util.find_spec("setuptools") is None:
+        raise ConversionError(
+            "AOTInductor needs Python's setuptools to compile the package, and the Python at %s "
+            "has none: install python3-setuptools (apt-get install python3-setuptools)"
+            % (options.python_executable or sys.executable))
+
+
+def as_loaded(torch, outputs):
+    """AOTIModelPackageLoader returns the outputs flattened into one list of
+    tensors: the eager outputs, flattened the same way, for the check."""
+    import torch.utils._pytree as pytree
+    return tuple(pytree.tree_flatten(outputs)[0])
+
+
+def _rewrite_with_fixed_times(path, members):
+    """torch 2.6 writes the package with Python's zipfile, stamping the
+    current time on each member: rewritten the same way, with fixed times."""
+    rewritten = path + ".reproducible"
+    with zipfile.ZipFile(rewritten, "w", compression=zipfile.ZIP_STORED) as package:
+        for info, data in members:
+            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
+            fixed.external_attr = info.external_attr
+            package.writestr(fixed, data)
+    os.replace(rewritten, path)
+
+
+def _replace_serialization_id(path, package, info, data):
+    """Newer torch writes an aligned archive (which must not be rewritten)
+    whose .data/serialization_id differs between runs: the id is replaced in
+    place by one derived from the other members' contents, of the same
+    length, with the CRC-32 updated in the member's local and central
+    headers."""
+    digest = hashlib.sha256()
+    for other in package.infolist():
+        if other.filename != info.filename:
+            digest.update(other.filename.encode() + b"\0" + package.read(other))
+    new_id = str(int(digest.hexdigest(), 16))[:len(data)].rjust(len(data), "0").encode()
+    crc = struct.pack("<I", zipfile.crc32(new_id))
+    with open(path, "r+b") as file:
+        file.seek(info.header_offset)
+        local = file.read(30)
+        flags, = struct.unpack("<H", local[6:8])
+        name_length, extra_length = struct.unpack("<HH", local[26:30])
+        data_start = info.header_offset + 30 + name_length + extra_length
+        file.seek(data_start)
+        file.write(new_id)
+        if flags & 0x08:  # the CRC follows the data, in a data descriptor
+            descriptor = data_start + len(data)
+            file.seek(descriptor)
+            file.seek(descriptor + (4 if file.read(4) == b"PK\x07\x08" else 0))
+        else:
+            file.seek(info.header_offset + 14)
+        file.write(crc)
+        # The central directory: entries of 46 bytes plus name, extra, comment.
+        position = package.start_dir
+        while True:
+            file.seek(position)
+            entry = file.read(46)
+            if entry[:4] != b"PK\x01\x02":
+                raise OSError("cannot find %s in the package's directory" % info.filename)
+            name_length, extra_length, comment_length = struct.unpack("<HHH", entry[28:34])
+            if file.read(name_length).decode() == info.filename:
+                file.seek(position + 16)
+                file.write(crc)
+                return
+            position += 46 + name_length + extra_length + comment_length
+
+
+def _rewrite_with_torch_writer(torch, path, members):
+    """Newer torch writes the package with its own aligned archive writer,
+    which records the members under a folder named after the file and adds
+    .data/version, byteorder and the serialization id itself: rewritten
+    with that same writer, so the alignment its loader may rely on holds."""
+    rewritten = path + ".reproducible"
+    writer = torch._C.PyTorchFileWriter(rewritten)
+    writer.set_min_version(6)
+    automatic = (".data/version", "byteorder", _SERIALIZATION_ID)
+    for info, data in members:
+        name = info.filename.split("/", 1)[1]
+        if name not in automatic:
+            writer.write_record(name, data, len(data))
+    writer.write_end_of_file()
+    del writer
+    os.replace(rewritten, path)
+
+
+def _make_reproducible(torch, path):
+    """The same model compiled twice gives the same bytes: see the three
+    causes above. Each fix applies only where torch's output needs it."""
+    with zipfile.ZipFile(path) as package:
+        members = [(info, package.read(info)) for info in package.infolist()]
+    cleaned = [(info, _COMPILE_COMMENTS.sub(b"", data) if info.filename.endswith(".cpp")
+                else data) for info, data in members]
+    # torch's own archive writer (newer torch) stores no times (zipfile
+    # reads 1980-00-00) and aligns its members; torch 2.6 uses zipfile.
+    own_writer = all(info.date_time[0] == 1980 for info, _ in members)
+    if own_writer and cleaned != members:
+        _rewrite_with_torch_writer(torch, path, cleaned)
+    elif not own_writer:
+        _rewrite_with_fixed_times(path, cleaned)
+    with zipfile.ZipFile(path) as package:
+        for info in package.infolist():
+            if info.filename.endswith("/" + _SERIALIZATION_ID):
+                _replace_serialization_id(path, package, info, package.read(info))
+
+
+class _Progress:
+    """'pt2ts: compiling with AOTInductor... 12.3 s' when stderr is a
+    terminal: the compile is long and otherwise silent."""
+
+    def __enter__(self):
+        self._start = time.monotonic()
+        self._shown = sys.stderr.isatty() and not reporting.verbose()
+        if self._shown:
+            sys.stderr.write("pt2ts: compiling with AOTInductor...")
+            sys.stderr.flush()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.seconds = time.monotonic() - self._start
+        if self._shown:
+            sys.stderr.write(" %.1f s\n" % self.seconds)
+            sys.stderr.flush()
+
+
+def _channels_last_convolutions_are_right(torch):
+    """Inductor runs convolutions in channels-last memory layout (its layout
+    optimisation). Debian 13's torch 2.6 computes a 1x1 stride-2
+    convolution over 256 channels wrongly in that layout (eager PyTorch
+    too, in oneDNN: off by 35 on random weights), which made resnet18's
+    package compute something else than the model (pt2ts's check found it).
+    This probe repeats that convolution in both layouts (a few ms)."""
+    generator = torch.Generator().manual_seed(0)
+    weight = torch.randn(512, 256, 1, 1, generator=generator)
+    images = torch.randn(2, 256, 4, 4, generator=generator)
+    with torch.no_grad():
+        expected = torch.nn.functional.conv2d(images, weight, stride=2)
+        actual = torch.nn.functional.conv2d(
+            images.contiguous(memory_format=torch.channels_last), weight, stride=2)
+    return torch.allclose(actual, expected, rtol=1e-4, atol=1e-4)
+
+
+def _inductor_configs(torch, extra_files):
+    configs = {"aot_inductor.metadata": dict(extra_files)}
+    if not _channels_last_convolutions_are_right(torch):
+        configs["layout_optimization"] = False
+        reporting.step("this torch computes channels-last convolutions wrongly: AOTInductor "
+                       "keeps the model's memory layout")
+    return configs
+
+
+def write(torch, exported, path, extra_files):
+    """Compiles the ExportedProgram into the package at `path`; extra_files
+    (pt2ts.json) go into the package metadata."""
+    # Everything in this process: no compile workers to outlive a signal.
+    torch._inductor.config.compile_threads = 1
+    configs = _inductor_configs(torch, extra_files)
+    with _Progress() as progress, reporting.quiet_torch_logs():
+        try:
+            torch._inductor.aoti_compile_and_package(exported, package_path=path,
+                                                     inductor_configs=configs)
+        except KeyboardInterrupt:
+            raise
+        except OSError:
+            raise
+        except Exception as exc:  # noqa: B902 - inductor raises many types
+            text = str(exc).strip()
+            headline = next((line.strip() for line in text.splitlines() if line.strip()),
+                            type(exc).__name__)
+            raise ConversionError("AOTInductor cannot compile the model: %s: %s"
+                                  % (type(exc).__name__, headline), text) from None
+    reporting.step("compiled with AOTInductor in %.1f s" % progress.seconds)
+    _make_reproducible(torch, path)

@@ -1,0 +1,30 @@
+#include <stdexcept>
+
+#include "aoti_package.h"
+#include "diagnostics.h"
+#include "exit_codes.h"
+
+namespace pt2ts {
+namespace {
+
+constexpr const char* kUnavailable =
+    "this pt2ts is built against a LibTorch without AOTIModelPackageLoader (it needs torch >= "
+    "2.6): rebuild pt2ts against a newer libtorch-dev to use .pt2 packages";
+
+bool EndsWith(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+ForwardFunction LoadAotiPackage(const std::string&) { throw std::runtime_error(kUnavailable); }
+
+bool IsAotiPackage(const std::string& path) { return EndsWith(path, ".pt2"); }
+
+int InspectAotiPackage(const InspectRequest&) {
+  PrintError(std::string("cannot inspect a .pt2 package: ") + kUnavailable);
+  return kExitConversionFailed;
+}
+
+}  // namespace pt2ts

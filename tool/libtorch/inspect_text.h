@@ -1,0 +1,15 @@
+// Text helpers of pt2ts inspect, shared by its TorchScript and package parts.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace pt2ts {
+
+// `text` as a JSON string literal, quotes included.
+std::string JsonString(const std::string& text);
+
+// "12 B", "3.4 KiB", "5.6 MiB".
+std::string HumanBytes(int64_t bytes);
+
+}  // namespace pt2ts
