@@ -10,7 +10,9 @@ import json
 import os
 import pty
 import re
+import signal
 import subprocess
+import time
 import unittest
 
 import torch
@@ -187,6 +189,33 @@ class StaticPackageTest(Pt2tsTestCase):
         self.assertRegex(self.verbose, r"\] exported two_heads with torch.export on the example "
                          r"inputs")
         self.assertRegex(self.verbose, r"\] compiled with AOTInductor in \d+\.\d s")
+
+    def test_sigterm_during_the_compile_keeps_the_previous_package(self):
+        previous = read_bytes(self.package)
+        # Inductor's caches off: the compile must really run when the signal comes.
+        process = subprocess.Popen(
+            [PT2TS, NETS, "two_heads", "--format", "aoti", "--example-input", "3x6",
+             "--example-input", "3x5", "-v", "-s", self.package], stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, TORCHINDUCTOR_FORCE_DISABLE_CACHES="1"))
+        self.addCleanup(lambda: process.poll() is None and process.kill())
+        seen = ""
+        while "exported two_heads" not in seen:  # the compile starts next
+            line = process.stderr.readline()
+            self.assertTrue(line, "pt2ts ended before exporting:\n" + seen)
+            seen += line
+        time.sleep(1.5)
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.fail("pt2ts still compiles 20 s after SIGTERM")
+        rest = process.stderr.read()
+        process.stderr.close()
+        self.assertEqual(process.returncode, -signal.SIGTERM, seen + rest)
+        self.assertNotIn("compiled with AOTInductor", seen + rest)  # it was compiling
+        self.assertEqual(read_bytes(self.package), previous)
+        self.assert_no_output_left(self.folder, allowed=("heads.pt2",))
 
     def test_records_static_shapes(self):
         # A package does not check its inputs' shapes at run time (README,

@@ -64,14 +64,6 @@ std::string ReadMember(zip_t* archive, const std::vector<PackageFile>& files,
   return "";
 }
 
-std::string ProducerTorchVersion(const std::string& metadata) {
-  const std::string key = "\"torch_version\": \"";
-  const size_t start = metadata.find(key);
-  if (start == std::string::npos) return "";
-  const size_t end = metadata.find('"', start + key.size());
-  return metadata.substr(start + key.size(), end - start - key.size());
-}
-
 }  // namespace
 
 ForwardFunction LoadAotiPackage(const std::string& path) {

@@ -167,15 +167,6 @@ LiteFacts ReadLiteFacts(const std::string& path) {
   return facts;
 }
 
-std::string ProducerTorchVersion(const std::string& metadata) {
-  // pt2ts records it; plain torch.jit.save (1.x) does not.
-  const std::string key = "\"torch_version\": \"";
-  const size_t start = metadata.find(key);
-  if (start == std::string::npos) return "";
-  const size_t end = metadata.find('"', start + key.size());
-  return metadata.substr(start + key.size(), end - start - key.size());
-}
-
 }  // namespace
 }  // namespace pt2ts
 

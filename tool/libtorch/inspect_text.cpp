@@ -37,4 +37,12 @@ std::string HumanBytes(int64_t bytes) {
   return text;
 }
 
+std::string ProducerTorchVersion(const std::string& metadata) {
+  const std::string key = "\"torch_version\": \"";
+  const size_t start = metadata.find(key);
+  if (start == std::string::npos) return "";
+  const size_t end = metadata.find('"', start + key.size());
+  return metadata.substr(start + key.size(), end - start - key.size());
+}
+
 }  // namespace pt2ts
