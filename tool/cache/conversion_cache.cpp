@@ -41,6 +41,23 @@ ConversionCache::ConversionCache(const ConvertOptions& options)
       memo_(store_.dir().empty() ? "" : store_.MemoDir()),
       map_(options.path_prefix_maps) {
   enabled_ = !store_.dir().empty();
+  const char* url = std::getenv("PT2TS_REMOTE_CACHE");
+  if (url == nullptr || *url == '\0' || options.no_cache) return;
+  remote_url_ = UrlForMessages(url);
+  if (!enabled_) {
+    Warn("PT2TS_REMOTE_CACHE works behind a local cache: set PT2TS_CACHE_DIR too");
+    return;
+  }
+  std::string error;
+  remote_ = OpenRemoteStore(url, &error);
+  if (remote_ == nullptr) Warn(error);
+  const char* read_only = std::getenv("PT2TS_REMOTE_CACHE_READONLY");
+  remote_read_only_ = read_only != nullptr && *read_only != '\0' && std::string(read_only) != "0";
+}
+
+void ConversionCache::RemoteFailed(const std::string& error) {
+  Warn("remote " + remote_url_ + " failed (" + error + "); using the local cache only");
+  remote_.reset();
 }
 
 bool ConversionCache::ComputeDirectKey() {
@@ -73,9 +90,7 @@ bool ConversionCache::VariantMatches(const ManifestVariant& variant) const {
   return true;
 }
 
-bool ConversionCache::Lookup(const std::string& destination,
-                             std::vector<std::string>* input_paths, std::string* where) {
-  if (!ComputeDirectKey()) return false;
+std::vector<ManifestVariant> ConversionCache::LocalVariants() const {
   std::string text;
   std::vector<ManifestVariant> variants;
   if (store_.ReadManifest(direct_key_, &text) && !ParseManifest(text, &variants)) {
@@ -83,6 +98,20 @@ bool ConversionCache::Lookup(const std::string& destination,
     store_.RemoveManifest(direct_key_);
     variants.clear();
   }
+  return variants;
+}
+
+std::vector<std::string> ConversionCache::DepfileInputs(const ManifestVariant& variant) const {
+  std::vector<std::string> paths;
+  for (const ManifestFile& file : variant.files) {
+    if (file.kind != "environment") paths.push_back(map_.Unapply(file.path));
+  }
+  return paths;
+}
+
+bool ConversionCache::ServeLocal(const std::vector<ManifestVariant>& variants,
+                                 const std::string& destination,
+                                 std::vector<std::string>* input_paths) {
   for (const ManifestVariant& variant : variants) {
     if (!VariantMatches(variant)) continue;
     std::string detail;
@@ -93,17 +122,86 @@ bool ConversionCache::Lookup(const std::string& destination,
     } else if (fetched == LocalStore::Fetch::kMissing && !detail.empty()) {
       Warn(detail);
     }
-    if (fetched != LocalStore::Fetch::kHit) break;
-    input_paths->clear();
-    for (const ManifestFile& file : variant.files) {
-      if (file.kind != "environment") input_paths->push_back(map_.Unapply(file.path));
+    if (fetched != LocalStore::Fetch::kHit) return false;
+    *input_paths = DepfileInputs(variant);
+    return true;
+  }
+  return false;
+}
+
+bool ConversionCache::ServeRemote(const std::string& destination,
+                                  std::vector<std::string>* input_paths) {
+  std::string error;
+  const std::string manifest_path = store_.ManifestPath(direct_key_);
+  std::string failed;
+  if (!MakeDirectories(manifest_path.substr(0, manifest_path.find_last_of('/')), nullptr, &failed)) {
+    return false;
+  }
+  const std::string download = TemporaryNameBeside(manifest_path);
+  const RemoteStore::Get got = remote_->Fetch(RemoteObjectName(direct_key_, "manifest"), download, &error);
+  std::string text;
+  const bool read = got == RemoteStore::Get::kFound && ReadWholeFile(download, &text);
+  ::unlink(download.c_str());
+  if (got == RemoteStore::Get::kFailed) RemoteFailed(error);
+  if (!read) return false;
+  std::vector<ManifestVariant> remote_variants;
+  if (!ParseManifest(text, &remote_variants)) {
+    RemoteFailed("it returned a damaged manifest");
+    return false;
+  }
+  for (const ManifestVariant& variant : remote_variants) {
+    if (!VariantMatches(variant)) continue;
+    // The entry may already be here (another manifest led to it).
+    const std::string entry_path = store_.EntryPath(variant.result_key);
+    if (::access(entry_path.c_str(), F_OK) != 0) {
+      const std::string entry_download = TemporaryNameBeside(entry_path);
+      MakeDirectories(entry_path.substr(0, entry_path.find_last_of('/')), nullptr, &failed);
+      const RemoteStore::Get entry_got =
+          remote_->Fetch(RemoteObjectName(variant.result_key, "entry"), entry_download, &error);
+      std::string detail;
+      const bool adopted = entry_got == RemoteStore::Get::kFound &&
+                           store_.AdoptEntry(variant.result_key, entry_download, &detail);
+      ::unlink(entry_download.c_str());
+      if (entry_got == RemoteStore::Get::kFailed) RemoteFailed(error);
+      if (entry_got == RemoteStore::Get::kFound && !adopted) {
+        RemoteFailed("it returned a broken entry: " + detail);
+      }
+      if (!adopted) return false;
     }
+    // Remembered here, so the next lookup is local.
+    std::string ignored;
+    store_.WriteManifest(direct_key_, FormatManifest(AddVariant(LocalVariants(), variant)), &ignored);
+    return ServeLocal({variant}, destination, input_paths);
+  }
+  return false;
+}
+
+bool ConversionCache::Lookup(const std::string& destination,
+                             std::vector<std::string>* input_paths, std::string* where) {
+  if (!ComputeDirectKey()) return false;
+  if (ServeLocal(LocalVariants(), destination, input_paths)) {
     *where = "local";
     store_.Count(CacheEvent::kLocalHit);
     return true;
   }
+  if (remote_ != nullptr && ServeRemote(destination, input_paths)) {
+    *where = "remote";
+    store_.Count(CacheEvent::kRemoteHit);
+    return true;
+  }
   store_.Count(CacheEvent::kMiss);
   return false;
+}
+
+void ConversionCache::UploadToRemote(const std::string& result_key) {
+  if (remote_ == nullptr || remote_read_only_) return;
+  std::string error;
+  // The entry before the manifest that leads to it.
+  if (!remote_->Put(RemoteObjectName(result_key, "entry"), store_.EntryPath(result_key), &error) ||
+      !remote_->Put(RemoteObjectName(direct_key_, "manifest"), store_.ManifestPath(direct_key_),
+                    &error)) {
+    RemoteFailed(error);
+  }
 }
 
 void ConversionCache::Store(const ConvertResult& result, const std::string& artifact_path) {
@@ -133,6 +231,7 @@ void ConversionCache::Store(const ConvertResult& result, const std::string& arti
     Warn("not stored: " + error);
     return;
   }
+  UploadToRemote(variant.result_key);
   store_.Evict();
 }
 

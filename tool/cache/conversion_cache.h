@@ -4,6 +4,7 @@
 // is one "pt2ts: warning:" line and the conversion runs as without a cache.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "cache/file_hash_memo.h"
 #include "cache/local_store.h"
 #include "cache/manifest.h"
+#include "cache/remote_store.h"
 #include "convert_options.h"
 #include "engine_api.h"
 #include "path_prefix_map.h"
@@ -44,6 +46,15 @@ class ConversionCache {
  private:
   bool ComputeDirectKey();
   bool VariantMatches(const ManifestVariant& variant) const;
+  std::vector<ManifestVariant> LocalVariants() const;
+  // Serves the first variant whose files all match from the local store.
+  bool ServeLocal(const std::vector<ManifestVariant>& variants, const std::string& destination,
+                  std::vector<std::string>* input_paths);
+  bool ServeRemote(const std::string& destination, std::vector<std::string>* input_paths);
+  void UploadToRemote(const std::string& result_key);
+  // One warning, then the remote is left alone for the rest of the process.
+  void RemoteFailed(const std::string& error);
+  std::vector<std::string> DepfileInputs(const ManifestVariant& variant) const;
 
   const ConvertOptions& options_;
   bool enabled_ = false;
@@ -51,6 +62,9 @@ class ConversionCache {
   FileHashMemo memo_;
   PathPrefixMap map_;
   std::string direct_key_;  // "" when it could not be computed
+  std::unique_ptr<RemoteStore> remote_;  // PT2TS_REMOTE_CACHE; null: none
+  std::string remote_url_;               // for messages (no credentials)
+  bool remote_read_only_ = false;        // PT2TS_REMOTE_CACHE_READONLY
 };
 
 }  // namespace pt2ts
