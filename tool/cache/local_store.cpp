@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -82,6 +83,38 @@ std::string CopyHashing(int in, int out, uint64_t size, bool* short_read) {
     left -= want;
   }
   return hash.HexDigest();
+}
+
+// The SHA-256 of the payload of an open, shape-checked entry, read through
+// a memory map (no copy into a buffer); "" if it cannot be read.
+std::string PayloadHash(int fd, uint64_t size) {
+  const size_t length = static_cast<size_t>(kEntryHeaderSize + size);
+  void* map = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (map == MAP_FAILED) return "";
+  ::madvise(map, length, MADV_SEQUENTIAL);
+  Sha256 hash;
+  hash.Update(static_cast<const char*>(map) + kEntryHeaderSize, static_cast<size_t>(size));
+  ::munmap(map, length);
+  return hash.HexDigest();
+}
+
+// Copies the payload into `out` in the kernel (copy_file_range: no user
+// space copy; a reflink where the file system shares extents), or by
+// read/write where that is not supported.
+bool CopyPayload(int in, int out, uint64_t size) {
+  loff_t offset = kEntryHeaderSize;
+  uint64_t left = size;
+  while (left > 0) {
+    const ssize_t count = ::copy_file_range(in, &offset, out, nullptr, left, 0);
+    if (count < 0 && errno == EINTR) continue;
+    if (count <= 0) break;
+    left -= static_cast<uint64_t>(count);
+  }
+  if (left == 0) return true;
+  if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP) return false;
+  if (::lseek(in, static_cast<off_t>(offset), SEEK_SET) < 0) return false;
+  bool short_read = false;
+  return !CopyHashing(in, out, left, &short_read).empty();
 }
 
 // Checks an open entry: its header, its size; leaves the offset after the header.
@@ -248,33 +281,25 @@ LocalStore::Fetch LocalStore::FetchArtifact(const std::string& key, const std::s
   if (in < 0) return Fetch::kMissing;
   uint64_t size = 0;
   std::string expected;
-  if (!CheckEntryShape(in, &size, &expected, detail)) {
+  if (!CheckEntryShape(in, &size, &expected, detail) || PayloadHash(in, size) != expected) {
+    if (detail->empty()) *detail = "its contents do not match its hash (corrupted)";
     ::close(in);
     ::unlink(path.c_str());
     return Fetch::kBroken;
   }
+  // Checked first, then copied: entries are only ever replaced by rename,
+  // so the open file cannot change in between.
   const int out = ::open(destination.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (out < 0) {
-    *detail = ErrnoMessage("cannot write", destination);
-    ::close(in);
-    return Fetch::kMissing;
-  }
-  bool short_read = false;
-  const std::string actual = CopyHashing(in, out, size, &short_read);
-  const bool written = ::close(out) == 0 && (!actual.empty() || short_read);
+  const bool copied = out >= 0 && CopyPayload(in, out, size);
+  if (!copied) *detail = ErrnoMessage("cannot copy the cached artifact to", destination);
+  const bool closed = out >= 0 && ::close(out) == 0;
   ::close(in);
-  if (actual == expected && written) {
+  if (copied && closed) {
     Touch(path);
     return Fetch::kHit;
   }
-  ::unlink(destination.c_str());
-  if (actual.empty() && !short_read) {
-    *detail = ErrnoMessage("cannot copy the cached artifact to", destination);
-    return Fetch::kMissing;
-  }
-  *detail = short_read ? "truncated entry" : "its contents do not match its hash (corrupted)";
-  ::unlink(path.c_str());
-  return Fetch::kBroken;
+  if (out >= 0) ::unlink(destination.c_str());
+  return Fetch::kMissing;
 }
 
 bool LocalStore::StoreArtifact(const std::string& key, const std::string& source,

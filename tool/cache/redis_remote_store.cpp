@@ -3,10 +3,11 @@
 #include <hiredis/hiredis.h>
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
-#include "cache/cache_files.h"
 #include "cache/remote_store.h"
 
 namespace pt2ts {
@@ -68,8 +69,11 @@ class RedisStore : public RemoteStore {
     if (reply->type == REDIS_REPLY_NIL) {
       result = Get::kMissing;
     } else if (reply->type == REDIS_REPLY_STRING) {
-      const std::string content(reply->str, reply->len);
-      result = WriteFileAtomically(destination, content, error) ? Get::kFound : Get::kFailed;
+      std::ofstream file(destination, std::ios::binary | std::ios::trunc);
+      file.write(reply->str, static_cast<std::streamsize>(reply->len));
+      file.close();
+      result = file ? Get::kFound : Get::kFailed;
+      if (!file) *error = "cannot write " + destination;
     } else {
       *error = "GET answered something else than a string";
     }
@@ -78,11 +82,14 @@ class RedisStore : public RemoteStore {
   }
 
   bool Put(const std::string& name, const std::string& source, std::string* error) override {
-    std::string content;
-    if (!ReadWholeFile(source, &content)) {
+    std::ifstream file(source, std::ios::binary);
+    std::ostringstream buffer;
+    buffer << file.rdbuf();
+    if (!file) {
       *error = "cannot read " + source;
       return false;
     }
+    const std::string content = buffer.str();
     redisReply* reply = Command({"SET", "pt2ts:" + name, content}, error);
     if (reply == nullptr) return false;
     const bool ok = reply->type == REDIS_REPLY_STATUS;
