@@ -79,7 +79,8 @@ int RunConvertCommand(int argc, char** argv) {
     const double lookup_start = MonotonicSeconds();
     std::vector<std::string> cached_inputs;
     std::string where;
-    if (cache.Lookup(options.staging_path, &cached_inputs, &where)) {
+    if (cache.Lookup(options.staging_path, &cached_inputs, &where,
+                     [&output] { output.StartFlush(); })) {
       const int hit_exit_code = CommitCachedArtifact(options, cached_inputs, &output);
       if (options.verbose && hit_exit_code == kExitSuccess) {
         PrintStep(start_time, "cache hit (" + where + ") in " +
@@ -88,6 +89,7 @@ int RunConvertCommand(int argc, char** argv) {
       }
       return hit_exit_code;
     }
+    output.ForgetFlush();  // of a copy that failed its check
     if (options.verbose) {
       PrintStep(start_time, "cache miss (looked up in " + Seconds(MonotonicSeconds() - lookup_start) + ")");
     }

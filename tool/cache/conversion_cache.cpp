@@ -116,7 +116,7 @@ bool ConversionCache::ServeLocal(const std::vector<ManifestVariant>& variants,
     if (!VariantMatches(variant)) continue;
     std::string detail;
     const LocalStore::Fetch fetched =
-        store_.FetchArtifact(variant.result_key, destination, &detail);
+        store_.FetchArtifact(variant.result_key, destination, &detail, copied_);
     if (fetched == LocalStore::Fetch::kBroken) {
       Warn("removed a broken entry (" + detail + "): converting again");
     } else if (fetched == LocalStore::Fetch::kMissing && !detail.empty()) {
@@ -177,8 +177,10 @@ bool ConversionCache::ServeRemote(const std::string& destination,
 }
 
 bool ConversionCache::Lookup(const std::string& destination,
-                             std::vector<std::string>* input_paths, std::string* where) {
+                             std::vector<std::string>* input_paths, std::string* where,
+                             const std::function<void()>& copied) {
   if (!ComputeDirectKey()) return false;
+  copied_ = copied;
   if (ServeLocal(LocalVariants(), destination, input_paths)) {
     *where = "local";
     store_.Count(CacheEvent::kLocalHit);

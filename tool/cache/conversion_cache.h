@@ -4,6 +4,7 @@
 // is one "pt2ts: warning:" line and the conversion runs as without a cache.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,9 +37,10 @@ class ConversionCache {
 
   // Writes the cached artifact to `destination` and returns true on a hit;
   // *input_paths then lists the files for the depfile and *where says
-  // "local" or "remote".
+  // "local" or "remote". `copied` runs once the bytes are in place, before
+  // they are checked (see LocalStore::FetchArtifact).
   bool Lookup(const std::string& destination, std::vector<std::string>* input_paths,
-              std::string* where);
+              std::string* where, const std::function<void()>& copied);
 
   // After a committed conversion: stores the artifact at `artifact_path`.
   void Store(const ConvertResult& result, const std::string& artifact_path);
@@ -51,6 +53,7 @@ class ConversionCache {
   bool ServeLocal(const std::vector<ManifestVariant>& variants, const std::string& destination,
                   std::vector<std::string>* input_paths);
   bool ServeRemote(const std::string& destination, std::vector<std::string>* input_paths);
+  std::function<void()> copied_;  // Lookup's callback
   void UploadToRemote(const std::string& result_key);
   // One warning, then the remote is left alone for the rest of the process.
   void RemoteFailed(const std::string& error);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -275,31 +276,42 @@ bool LocalStore::WriteManifest(const std::string& key, const std::string& text,
 void LocalStore::RemoveManifest(const std::string& key) const { ::unlink(ManifestPath(key).c_str()); }
 
 LocalStore::Fetch LocalStore::FetchArtifact(const std::string& key, const std::string& destination,
-                                            std::string* detail) const {
+                                            std::string* detail,
+                                            const std::function<void()>& copied) const {
   const std::string path = EntryPath(key);
   const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) return Fetch::kMissing;
   uint64_t size = 0;
   std::string expected;
-  if (!CheckEntryShape(in, &size, &expected, detail) || PayloadHash(in, size) != expected) {
-    if (detail->empty()) *detail = "its contents do not match its hash (corrupted)";
+  if (!CheckEntryShape(in, &size, &expected, detail)) {
     ::close(in);
     ::unlink(path.c_str());
     return Fetch::kBroken;
   }
-  // Checked first, then copied: entries are only ever replaced by rename,
-  // so the open file cannot change in between.
   const int out = ::open(destination.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  const bool copied = out >= 0 && CopyPayload(in, out, size);
-  if (!copied) *detail = ErrnoMessage("cannot copy the cached artifact to", destination);
-  const bool closed = out >= 0 && ::close(out) == 0;
-  ::close(in);
-  if (copied && closed) {
-    Touch(path);
-    return Fetch::kHit;
+  const bool written = out >= 0 && CopyPayload(in, out, size);
+  if (!written) *detail = ErrnoMessage("cannot copy the cached artifact to", destination);
+  if (out >= 0 && ::close(out) != 0 && written) {
+    *detail = ErrnoMessage("cannot copy the cached artifact to", destination);
   }
-  if (out >= 0) ::unlink(destination.c_str());
-  return Fetch::kMissing;
+  if (!written || !detail->empty()) {
+    ::close(in);
+    ::unlink(destination.c_str());
+    return Fetch::kMissing;
+  }
+  // The copy is flushed to disk (by the caller) while its source is checked;
+  // a copy whose source fails the check is removed, never served.
+  if (copied) copied();
+  const bool intact = PayloadHash(in, size) == expected;
+  ::close(in);
+  if (!intact) {
+    *detail = "its contents do not match its hash (corrupted)";
+    ::unlink(destination.c_str());
+    ::unlink(path.c_str());
+    return Fetch::kBroken;
+  }
+  Touch(path);
+  return Fetch::kHit;
 }
 
 bool LocalStore::StoreArtifact(const std::string& key, const std::string& source,

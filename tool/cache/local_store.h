@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace pt2ts {
@@ -45,12 +46,13 @@ class LocalStore {
   void RemoveManifest(const std::string& key) const;
 
   enum class Fetch { kHit, kMissing, kBroken };
-  // Copies the artifact stored under `key` to `destination` (created),
-  // checking its hash on the way. kBroken: the entry was corrupt, truncated
-  // or foreign and has been removed (*detail says why); the destination is
-  // then removed too.
-  Fetch FetchArtifact(const std::string& key, const std::string& destination,
-                      std::string* detail) const;
+  // Copies the artifact stored under `key` to `destination` (created) and
+  // checks the entry's hash; `copied` (optional) runs between the two (to
+  // start flushing the copy). kBroken: the entry was corrupt, truncated or
+  // foreign and has been removed (*detail says why); the destination is then
+  // removed too.
+  Fetch FetchArtifact(const std::string& key, const std::string& destination, std::string* detail,
+                      const std::function<void()>& copied = nullptr) const;
 
   // Stores the file at `source` as the artifact under `key`.
   bool StoreArtifact(const std::string& key, const std::string& source, std::string* error) const;
