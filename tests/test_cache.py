@@ -154,12 +154,26 @@ class HitTest(CacheTestCase):
 class KeyTest(CacheTestCase):
     """Every ingredient changed alone misses; changed back, it hits again."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        first = os.path.join(cls.root, "first", "net.pt")
+        result = run_pt2ts(*cls.command(cls, first, "--cache-dir", cls.cache))
+        assert result.returncode == 0, result.stderr
+        cls.pristine = os.path.join(cls.root, "pristine")
+        shutil.copytree(cls.project, cls.pristine)
+
     def setUp(self):
         super().setUp()
-        # A fresh project and cache per test: the edits must not leak.
-        self.project = make_project(self.path("project"))
+        # Tests edit the class's project in place (where the warm cache saw
+        # it; restored afterwards) and use a private copy of the cache.
+        shutil.copytree(type(self).cache, self.path("cache"))
         self.cache = self.path("cache")
-        self.convert_cached(self.path("first", "net.pt"))
+
+    def tearDown(self):
+        shutil.rmtree(self.project)
+        shutil.copytree(self.pristine, self.project)
+        super().tearDown()
 
     def test_transitively_imported_file(self):
         activations = os.path.join(self.project, "activations.py")
@@ -206,12 +220,19 @@ class KeyTest(CacheTestCase):
 class BrokenCacheTest(CacheTestCase):
     """Broken entries and unwritable cache folders: a warning, never an error."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        first = os.path.join(cls.root, "first", "net.pt")
+        result = run_pt2ts(*cls.command(cls, first, "--cache-dir", cls.cache))
+        assert result.returncode == 0, result.stderr
+        cls.good = read_bytes(first)
+
     def setUp(self):
         super().setUp()
+        # A private copy of the warm cache per test.
+        shutil.copytree(type(self).cache, self.path("cache"))
         self.cache = self.path("cache")
-        self.first = self.path("first", "net.pt")
-        self.convert_cached(self.first)
-        self.good = read_bytes(self.first)
         [self.entry] = entry_files(self.cache)
 
     def damage_and_convert(self, damage):
