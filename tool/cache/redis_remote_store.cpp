@@ -26,7 +26,7 @@ bool ParseRedisUrl(const std::string& url, RedisAddress* address) {
   const size_t slash = rest.find('/');
   if (slash != std::string::npos) {
     address->db = rest.substr(slash + 1);
-    rest = rest.substr(0, slash);
+    rest.resize(slash);
   }
   const size_t at = rest.rfind('@');
   if (at != std::string::npos) {
@@ -47,7 +47,7 @@ bool ParseRedisUrl(const std::string& url, RedisAddress* address) {
     } catch (const std::exception&) {
       return false;
     }
-    rest = rest.substr(0, colon);
+    rest.resize(colon);
   }
   address->host = rest;
   return !address->host.empty();
@@ -117,8 +117,7 @@ class RedisStore : public RemoteStore {
       auth.push_back(address_.password);
       if (!Simple(auth, error)) return false;
     }
-    if (!address_.db.empty() && !Simple({"SELECT", address_.db}, error)) return false;
-    return true;
+    return address_.db.empty() || Simple({"SELECT", address_.db}, error);
   }
 
   bool Simple(const std::vector<std::string>& words, std::string* error) {
