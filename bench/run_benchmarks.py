@@ -1,7 +1,7 @@
 """pt2ts against the plain Python script it replaces, paired in one run.
 
     /usr/bin/python3 bench/run_benchmarks.py [--pt2ts PATH] [--runs N] [--work DIR]
-                                             [--only MODEL]... [--aoti]
+                                             [--only MODEL]... [--aoti | --cache [--remote URL]]
 
 Measures wall time (median, min, max) and peak RSS of each conversion, for a
 small MLP, torchvision's resnet18 and a model with ~1 GB of float32 weights
@@ -13,7 +13,10 @@ here asserts a time. `--only resnet18` measures only that conversion (what
 .ci/debian.sh runs in each release's root for BENCHMARKS.md's per-release
 lines). `--aoti` (torch >= 2.6) measures only resnet18 compiled into a .pt2
 package, against a plain script doing torch.export + aoti_compile_and_package
-(bench/plain_aoti.py), both with inductor's caches off.
+(bench/plain_aoti.py), both with inductor's caches off. `--cache` measures
+the conversion cache instead: a cold conversion into an empty cache, a local
+hit, `cp` of the artifact, and with `--remote URL` (a running store, e.g.
+nginx with WebDAV PUT) a remote hit into an empty local cache.
 
 This process never imports torch: a child's peak RSS (ru_maxrss) starts from
 its parent's size at fork, so the parent must stay small."""
@@ -180,6 +183,49 @@ def bench_noop_build(prefix, work, models_file):
     }
 
 
+def bench_cache(pt2ts, cases, runs, work, remote):
+    """Per model: (cold, local hit, cp, remote hit or None) wall summaries."""
+    rows = []
+    for name, module, model_name, weights, size in cases:
+        results = {"cold": [], "hit": [], "cp": [], "remote": []}
+        for run in range(runs):
+            cache = os.path.join(work, "cache", model_name, "local")
+            shutil.rmtree(os.path.dirname(cache), ignore_errors=True)
+            env = dict(os.environ, PT2TS_CACHE_DIR=cache)
+            env.pop("PT2TS_REMOTE_CACHE", None)
+            if remote:
+                env["PT2TS_REMOTE_CACHE"] = remote + "/%s-%d-%d" % (model_name, os.getpid(), run)
+            outputs = [os.path.join(work, "cache", model_name, kind, model_name + ".pt")
+                       for kind in ("cold", "hit", "cp", "remote")]
+            for output in outputs:
+                os.makedirs(os.path.dirname(output), exist_ok=True)
+            command = [pt2ts, module, model_name, "-w", weights]
+            results["cold"].append(measure(command + ["-s", outputs[0]], env=env)[0])
+            results["hit"].append(measure(command + ["-s", outputs[1]], env=env)[0])
+            results["cp"].append(measure(["cp", outputs[0], outputs[2]])[0])
+            if remote:
+                shutil.rmtree(cache)
+                results["remote"].append(measure(command + ["-s", outputs[3]], env=env)[0])
+        rows.append((name, size, runs, {k: summary(v) for k, v in results.items() if v}))
+    return rows
+
+
+def report_cache(rows):
+    lines = ["| model | weights | runs | cold conversion (miss + store) | local hit | hit / cold "
+             "| `cp` of the artifact | hit / cp | remote hit (empty local cache) | remote / cold |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, size, n, walls in rows:
+        cold, hit, cp = walls["cold"], walls["hit"], walls["cp"]
+        remote = walls.get("remote")
+        lines.append("| %s | %.1f MB | %d | %.2f s (%.2f–%.2f) | %.3f s (%.3f–%.3f) | %.1f %% | "
+                     "%.3f s | %.2f× | %s | %s |" % (
+                         name, size / 1e6, n, *cold, *hit, 100 * hit[0] / cold[0], cp[0],
+                         hit[0] / cp[0],
+                         "%.3f s (%.3f–%.3f)" % remote if remote else "–",
+                         "%.1f %%" % (100 * remote[0] / cold[0]) if remote else "–"))
+    return "\n".join(lines)
+
+
 def report(import_torch_rss, rows, figures):
     lines = ["| model | weights | runs | plain script: wall median (min–max) | pt2ts: wall "
              "median (min–max) | wall ratio | plain peak RSS | pt2ts peak RSS | RSS ratio | "
@@ -217,6 +263,10 @@ def main():
                         help="measure only this model's conversion (repeatable), nothing else")
     parser.add_argument("--aoti", action="store_true",
                         help="measure only resnet18 compiled into a .pt2 package (torch >= 2.6)")
+    parser.add_argument("--cache", action="store_true",
+                        help="measure the conversion cache (cold, local hit, cp, remote hit)")
+    parser.add_argument("--remote", default="",
+                        help="with --cache: a running remote store's URL (http:// or redis://)")
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
@@ -225,6 +275,9 @@ def main():
     if args.aoti:
         return print(bench_aoti(args.pt2ts, args.work, args.runs))
     cases = make_weights(args.work, args.only)
+    if args.cache:
+        print(report_cache(bench_cache(args.pt2ts, cases, args.runs, args.work, args.remote)))
+        return None
     import_torch_rss, rows = bench_conversions(args.pt2ts, cases, args.runs, args.work)
     figures = {}
     if not args.only:

@@ -238,9 +238,10 @@ function(pt2ts_add_torchscript name)
   else()
     set(comment "Converting ${arg_MODEL} to TorchScript (${name})")
   endif()
+  _pt2ts_cache_options(cache_args)
   add_custom_command(
     OUTPUT "${output}"
-    COMMAND Pt2ts::pt2ts ${command_args} --save_path "${output}" --depfile "${depfile}"
+    COMMAND Pt2ts::pt2ts ${cache_args} ${command_args} --save_path "${output}" --depfile "${depfile}"
     DEPENDS Pt2ts::pt2ts "${state_dir}/${name}.settings" ${file_dependencies}
     DEPFILE "${depfile}"
     COMMENT "${comment}"
@@ -347,6 +348,21 @@ function(pt2ts_add_model)
   endforeach()
   cmake_language(EVAL CODE "${call})")
 endfunction()
+# The conversion cache and path mapping (README "Conversion cache"), as
+# options placed before the others (outside the settings file: they do not
+# change what is converted): the top-level source folder is recorded as "."
+# in artifacts, so checkouts in different folders build identical files and
+# share cache entries (a --path-prefix-map in OPTIONS comes later and wins);
+# the PT2TS_CACHE_DIR cache variable, when set, becomes --cache-dir (the
+# environment variable works too: custom commands inherit the build's
+# environment).
+set(PT2TS_CACHE_DIR "" CACHE PATH "Folder of pt2ts's conversion cache (empty: the PT2TS_CACHE_DIR environment variable, or no cache)")
+macro(_pt2ts_cache_options args_var)
+  set(${args_var} "--path-prefix-map=${CMAKE_SOURCE_DIR}=.")
+  if(NOT PT2TS_CACHE_DIR STREQUAL "")
+    list(APPEND ${args_var} --cache-dir "${PT2TS_CACHE_DIR}")
+  endif()
+endmacro()
 
 # Writes content to path unless the file already holds exactly that: build
 # tools compare time stamps, so an unchanged file must keep its own.

@@ -4,6 +4,7 @@ stay failures, misuse caught at configure time, installed (and moved) and
 subdirectory modes, for Ninja, Unix Makefiles and Ninja Multi-Config."""
 
 import glob
+import json
 import os
 import re
 import shutil
@@ -278,6 +279,43 @@ class AotiExampleTest(unittest.TestCase):
             self.assertIn('"dynamic_dims"', output)  # the metadata, read in C++
             self.assertIn('"max": 16', output)
             self.assertNotIn("Compiling PatternNet", run(CMAKE, "--build", build).stdout)
+
+
+@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+class ConversionCacheTest(unittest.TestCase):
+    """With PT2TS_CACHE_DIR (the CMake cache variable), a clean build tree
+    converts nothing once the cache is warm, and a second checkout of the
+    project in another folder gets byte-identical artifacts from it (the
+    function maps the source folder to '.')."""
+
+    def cache_counts(self, cache):
+        out = run(os.path.join(INSTALL_PREFIX, "bin", "pt2ts"), "cache", "stats", "--json",
+                  "--cache-dir", cache).stdout
+        counts = json.loads(out)
+        return counts["hits"], counts["misses"]
+
+    def build_project(self, project, build, cache):
+        run(CMAKE, "-S", project, "-B", build, "-G", "Ninja", "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX,
+            "-DPT2TS_CACHE_DIR=" + cache, *consumer_configure_args())
+        run(CMAKE, "--build", build)
+        return {name: read_bytes(os.path.join(build, name + ".pt")) for name in ("cnn", "mlp")}
+
+    def test_clean_build_trees_and_checkouts_hit(self):
+        with tempfile.TemporaryDirectory(prefix="pt2ts-cmake-cache-") as tmp:
+            cache = os.path.join(tmp, "cache")
+            first = os.path.join(tmp, "a", "project")
+            make_project(first)
+            built = self.build_project(first, os.path.join(tmp, "a", "build"), cache)
+            self.assertEqual(self.cache_counts(cache), (0, 2))
+            shutil.rmtree(os.path.join(tmp, "a", "build"))
+            self.assertEqual(self.build_project(first, os.path.join(tmp, "a", "build"), cache),
+                             built)
+            self.assertEqual(self.cache_counts(cache), (2, 2))
+            second = os.path.join(tmp, "elsewhere", "b", "project")
+            shutil.copytree(first, second)
+            self.assertEqual(self.build_project(second, os.path.join(tmp, "b-build"), cache),
+                             built)
+            self.assertEqual(self.cache_counts(cache), (4, 2))
 
 
 class SubdirectoryModeTest(unittest.TestCase):

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "artifact_formats.h"
+#include "cache/local_store.h"
 #include "diagnostics.h"
 #include "dynamic_dim.h"
 #include "directories.h"
@@ -16,6 +17,7 @@
 #include "input_spec.h"
 #include "literal.h"
 #include "option_rules.h"
+#include "path_prefix_map.h"
 #include "pt2ts_version.h"
 #include "python_names.h"
 
@@ -190,6 +192,24 @@ const CLI::Validator kTolerance(
     },
     "TOLERANCE");
 
+// --cache-max-size: a size such as 5G (cache/local_store.h).
+const CLI::Validator kCacheSize(
+    [](std::string& text) -> std::string {
+      uint64_t bytes = 0;
+      return text.empty() || ParseSize(text, &bytes)
+                 ? ""
+                 : "'" + text + "' is not a size (like 5G, 500M, 2Gi or a number of bytes)";
+    },
+    "SIZE");
+
+const CLI::Validator kPathPrefixMap(
+    [](std::string& text) -> std::string {
+      std::string unmarked = text;
+      if (!unmarked.empty() && unmarked.front() == kProtectMark) unmarked.erase(0, 1);
+      return unmarked.empty() ? "" : PathPrefixMap::ParseProblem(unmarked);
+    },
+    "OLD=NEW");
+
 CommandLine UsageError(const std::string& message) {
   PrintError(message);
   std::fprintf(stderr, "Run 'pt2ts --help' for usage.\n");
@@ -316,6 +336,24 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
                "recorded with its SHA-256 in the metadata and listed in the depfile")
       ->take_all()
       ->allow_extra_args(false);
+
+  // The conversion cache (README "Conversion cache") and path mapping.
+  declare.Value("--cache-dir", &options.cache_dir,
+                "Keep converted artifacts in this folder and reuse them when nothing they depend "
+                "on changed (the cache is off without it)")
+      ->envname("PT2TS_CACHE_DIR");
+  declare.Flag("--no-cache", &options.no_cache, "Do not use the cache for this conversion");
+  declare.Value("--cache-max-size", &options.cache_max_size,
+                "The cache folder's maximum size, e.g. 5G (the default), 500M, 2Gi; least "
+                "recently used artifacts go first")
+      ->envname("PT2TS_CACHE_MAX_SIZE")
+      ->check(kCacheSize);
+  declare.List("--path-prefix-map", &options.path_prefix_maps,
+               "Record paths under folder OLD as under NEW in the artifact (repeatable; like "
+               "-ffile-prefix-map), so checkouts in different folders give identical files")
+      ->take_all()
+      ->allow_extra_args(false)
+      ->check(kPathPrefixMap);
 
   try {
     std::vector<std::string> arguments;  // CLI11 wants them in reverse order

@@ -9,6 +9,9 @@ int RunConvertCommand(int argc, char** argv);
 // pt2ts inspect FILE [--json]: describe any TorchScript file (no Python).
 int RunInspectCommand(int argc, char** argv);
 
+// pt2ts cache stats [--json] | clear: the conversion cache (cache/).
+int RunCacheCommand(int argc, char** argv);
+
 // pt2ts __verify ARTIFACT CHECK RTOL ATOL VERBOSE START_TIME: internal; checks an
 // artifact in a fresh process holding only LibTorch (used when the Python
 // environment's torch is another build than pt2ts's LibTorch).

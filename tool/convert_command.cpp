@@ -1,8 +1,10 @@
 // The conversion: check the command line, stage the output, run the engine
 // (Python), check the artifact with LibTorch, write the depfile, commit.
+#include <cstdio>
 #include <string>
 #include <vector>
 
+#include "cache/conversion_cache.h"
 #include "cli.h"
 #include "commands.h"
 #include "depfile.h"
@@ -22,6 +24,29 @@ std::vector<std::string> InputPaths(const ConvertResult& result) {
   std::vector<std::string> paths;
   for (const InputFile& input : result.inputs) paths.push_back(input.path);
   return paths;
+}
+
+// Finishes a conversion the cache answered: the depfile, then the artifact,
+// as a real conversion would.
+int CommitCachedArtifact(const ConvertOptions& options, const std::vector<std::string>& inputs,
+                         StagedOutput* output) {
+  std::string error;
+  if (!options.depfile_path.empty() &&
+      !WriteDepfile(options.depfile_path, AbsolutePath(options.save_path), inputs, &error)) {
+    PrintError(error);
+    return kExitConversionFailed;
+  }
+  if (!output->Commit(&error)) {
+    PrintError(error);
+    return kExitConversionFailed;
+  }
+  return kExitSuccess;
+}
+
+std::string Seconds(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f s", seconds);
+  return text;
 }
 
 }  // namespace
@@ -47,6 +72,28 @@ int RunConvertCommand(int argc, char** argv) {
   }
   options.staging_path = output.staging_path();
   options.check_path = output.scratch_path();
+
+  // A hit runs neither Python nor LibTorch.
+  ConversionCache cache(options);
+  if (cache.enabled()) {
+    const double lookup_start = MonotonicSeconds();
+    std::vector<std::string> cached_inputs;
+    std::string where;
+    if (cache.Lookup(options.staging_path, &cached_inputs, &where,
+                     [&output] { output.StartFlush(); })) {
+      const int hit_exit_code = CommitCachedArtifact(options, cached_inputs, &output);
+      if (options.verbose && hit_exit_code == kExitSuccess) {
+        PrintStep(start_time, "cache hit (" + where + ") in " +
+                                  Seconds(MonotonicSeconds() - lookup_start) + ": saved " +
+                                  options.save_path);
+      }
+      return hit_exit_code;
+    }
+    output.ForgetFlush();  // of a copy that failed its check
+    if (options.verbose) {
+      PrintStep(start_time, "cache miss (looked up in " + Seconds(MonotonicSeconds() - lookup_start) + ")");
+    }
+  }
 
   auto convert = reinterpret_cast<EngineConvertFunction>(
       LoadLibrarySymbol(PtLibrary::kEngine, kEngineConvertSymbol, &error));
@@ -85,6 +132,7 @@ int RunConvertCommand(int argc, char** argv) {
     return kExitConversionFailed;
   }
   if (options.verbose) PrintStep(start_time, "saved " + options.save_path);
+  if (cache.enabled()) cache.Store(result, options.save_path);
   return kExitSuccess;
 }
 

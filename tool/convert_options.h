@@ -41,6 +41,12 @@ struct ConvertOptions {
   double atol = 1e-5;
   bool allow_torch_version_mismatch = false;
 
+  // The conversion cache (tool/cache/) and --path-prefix-map.
+  std::string cache_dir;       // --cache-dir / PT2TS_CACHE_DIR; empty: no cache
+  bool no_cache = false;       // --no-cache
+  std::string cache_max_size;  // --cache-max-size / PT2TS_CACHE_MAX_SIZE; empty: 5G
+  std::vector<std::string> path_prefix_maps;  // --path-prefix-map OLD=NEW, in order
+
   // Filled by the front end before the engine runs.
   std::string staging_path;    // where the engine writes the artifact
   std::string check_path;      // where it writes example inputs and eager outputs

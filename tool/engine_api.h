@@ -32,6 +32,9 @@ struct ConvertResult {
   // The libtorch_cpu library Python's torch loaded: the artifact is checked
   // in this process only if pt2ts's own LibTorch is that same file.
   std::string python_libtorch_path;
+  // The files that stand for the Python environment (the interpreter,
+  // torch's version file): the conversion cache's key includes them.
+  std::vector<std::string> environment_files;
 };
 
 // Runs the conversion and writes the artifact to options.staging_path.

@@ -20,8 +20,9 @@ std::string ExecutableDirectory() {
 void* LoadLibrarySymbol(PtLibrary library, const char* symbol, std::string* error) {
   // The libraries sit at the same place relative to the executable in the
   // build tree and in the (relocatable) install tree.
-  const char* relative =
-      library == PtLibrary::kEngine ? kEngineRelativePath : kTorchLibraryRelativePath;
+  const char* relative = library == PtLibrary::kEngine  ? kEngineRelativePath
+                         : library == PtLibrary::kTorch ? kTorchLibraryRelativePath
+                                                        : kRemoteLibraryRelativePath;
   const std::string path = ExecutableDirectory() + "/" + relative;
   // RTLD_GLOBAL: Python extension modules (torch._C, math, ...) resolve the
   // interpreter's symbols from the global scope.

@@ -7,7 +7,7 @@
 
 namespace pt2ts {
 
-enum class PtLibrary { kEngine, kTorch };
+enum class PtLibrary { kEngine, kTorch, kRemote };
 
 // Returns the address of `symbol` in the library, or nullptr with *error set.
 void* LoadLibrarySymbol(PtLibrary library, const char* symbol, std::string* error);

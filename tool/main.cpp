@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   int exit_code;
   if (argc > 1 && std::strcmp(argv[1], "inspect") == 0) {
     exit_code = pt2ts::RunInspectCommand(argc - 1, argv + 1);
+  } else if (argc > 1 && std::strcmp(argv[1], "cache") == 0) {
+    exit_code = pt2ts::RunCacheCommand(argc - 1, argv + 1);
   } else if (argc > 1 && std::strcmp(argv[1], "__verify") == 0) {
     exit_code = pt2ts::RunVerifyCommand(argc - 1, argv + 1);
   } else {

@@ -38,6 +38,10 @@ class StagedOutput {
   // model that hides most of the fsync). Optional: Commit() flushes anyway.
   void StartFlush();
 
+  // Waits for a flush StartFlush began and forgets it, so that the next
+  // StartFlush or Commit flushes anew (the staged file was replaced since).
+  void ForgetFlush() { (void)FinishFlush(); }
+
   // Flushes the staged file to disk (or waits for StartFlush's flush) and
   // renames it over the final path.
   bool Commit(std::string* error);

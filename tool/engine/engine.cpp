@@ -101,6 +101,7 @@ py::dict OptionsToPython(const ConvertOptions& options, const std::string& pytho
   result["allow_torch_version_mismatch"] = options.allow_torch_version_mismatch;
   result["libtorch_version"] = kLibTorchVersion;
   result["pt2ts_version"] = kPt2tsVersion;
+  result["path_prefix_maps"] = py::tuple(py::cast(options.path_prefix_maps));
   return result;
 }
 
@@ -112,6 +113,9 @@ void ResultFromPython(const py::handle& python, ConvertResult* result) {
   }
   result->wrote_check = python.attr("wrote_check").cast<bool>();
   result->python_libtorch_path = python.attr("python_libtorch_path").cast<std::string>();
+  for (const py::handle path : python.attr("environment")) {
+    result->environment_files.push_back(path.cast<std::string>());
+  }
 }
 
 int RunDriver(const ConvertOptions& options, const std::string& python_executable,

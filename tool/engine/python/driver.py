@@ -10,6 +10,7 @@ import sys
 from _pt2ts import (artifact_formats, example_inputs, fast_build, inventory, metadata,
                     module_loader, reporting, signal_handlers, state_dict, torch_version,
                     torchscript_support, weights)
+from _pt2ts import path_prefix_map
 from _pt2ts.errors import ConversionError
 from _pt2ts.options import Options, Result
 
@@ -92,6 +93,7 @@ def convert(options):
         torch = _import_torch(options.python_executable)
     reporting.step("imported torch %s" % torch.__version__)
     artifact_formats.check_ready(torch, options.format, options)
+    path_prefix_map.install(options.path_prefix_maps)
     # Another version is another build: check the artifact in a fresh process.
     python_libtorch_path = torch_version.loaded_libtorch_path() if same_version else ""
     module_path, model_name = options.module_path, options.model_name

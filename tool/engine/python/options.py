@@ -5,6 +5,8 @@ here, at the boundary, instead of deep inside a conversion."""
 
 import dataclasses
 
+from _pt2ts import environment_files
+
 
 @dataclasses.dataclass(frozen=True)
 class Options:
@@ -39,6 +41,7 @@ class Options:
     allow_torch_version_mismatch: bool
     libtorch_version: str
     pt2ts_version: str
+    path_prefix_maps: tuple  # "OLD=NEW" texts, in command-line order (path_prefix_map.py)
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
@@ -71,3 +74,5 @@ class Result:
     # The libtorch_cpu library Python's torch loaded: the artifact is checked
     # in this process only if pt2ts's own LibTorch is that same file.
     python_libtorch_path: str = ""
+    # The interpreter's and torch's files, for the conversion cache's key.
+    environment: tuple = dataclasses.field(default_factory=environment_files.collect)

@@ -1,0 +1,240 @@
+#include "cache/conversion_cache.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "cache/cache_files.h"
+#include "cache/manifest.h"
+#include "diagnostics.h"
+#include "directories.h"
+#include "library_loader.h"
+#include "library_locations.h"
+#include "pt2ts_build_info.h"
+#include "pt2ts_version.h"
+
+namespace pt2ts {
+namespace {
+
+std::string ExecutablePath() {
+  char buffer[4096];
+  const ssize_t length = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+  return length > 0 ? std::string(buffer, static_cast<size_t>(length)) : "";
+}
+
+void Warn(const std::string& message) { PrintWarning("conversion cache: " + message); }
+
+}  // namespace
+
+CacheSettings CacheSettingsOf(const ConvertOptions& options) {
+  CacheSettings settings;
+  if (options.no_cache || options.cache_dir.empty()) return settings;
+  settings.dir = AbsolutePath(options.cache_dir);
+  if (!options.cache_max_size.empty()) ParseSize(options.cache_max_size, &settings.max_size);
+  return settings;
+}
+
+ConversionCache::ConversionCache(const ConvertOptions& options)
+    : options_(options),
+      store_(CacheSettingsOf(options).dir, CacheSettingsOf(options).max_size),
+      memo_(store_.dir().empty() ? "" : store_.MemoDir()),
+      map_(options.path_prefix_maps) {
+  enabled_ = !store_.dir().empty();
+  const char* url = std::getenv("PT2TS_REMOTE_CACHE");
+  if (url == nullptr || *url == '\0' || options.no_cache) return;
+  remote_url_ = UrlForMessages(url);
+  if (!enabled_) {
+    Warn("PT2TS_REMOTE_CACHE works behind a local cache: set PT2TS_CACHE_DIR too");
+    return;
+  }
+  std::string error;
+  remote_ = OpenRemoteStore(url, &error);
+  if (remote_ == nullptr) Warn(error);
+  const char* read_only = std::getenv("PT2TS_REMOTE_CACHE_READONLY");
+  remote_read_only_ = read_only != nullptr && *read_only != '\0' && std::string(read_only) != "0";
+}
+
+void ConversionCache::RemoteFailed(const std::string& error) {
+  Warn("remote " + remote_url_ + " failed (" + error + "); using the local cache only");
+  remote_.reset();
+}
+
+bool ConversionCache::ComputeDirectKey() {
+  ToolIdentity tool;
+  tool.pt2ts_version = kPt2tsVersion;
+  tool.libtorch_version = kLibTorchVersion;
+  tool.python_version = kPythonVersionMajorMinor;
+  std::string error;
+  const std::string engine = ExecutableDirectory() + "/" + kEngineRelativePath;
+  if (!memo_.Hash(ExecutablePath(), &tool.executable_sha256, &error) ||
+      !memo_.Hash(engine, &tool.engine_sha256, &error)) {
+    Warn(error);
+    return false;
+  }
+  const std::vector<NamedFile> files = DirectlyNamedFiles(options_);
+  std::vector<std::string> hashes(files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (!memo_.Hash(files[i].path, &hashes[i], &error)) return false;  // the conversion reports it
+  }
+  direct_key_ = DirectKey(DirectKeyText(options_, map_, tool), files, hashes, map_);
+  return true;
+}
+
+bool ConversionCache::VariantMatches(const ManifestVariant& variant) const {
+  for (const ManifestFile& file : variant.files) {
+    std::string hash;
+    std::string error;
+    if (!memo_.Hash(map_.Unapply(file.path), &hash, &error) || hash != file.sha256) return false;
+  }
+  return true;
+}
+
+std::vector<ManifestVariant> ConversionCache::LocalVariants() const {
+  std::string text;
+  std::vector<ManifestVariant> variants;
+  if (store_.ReadManifest(direct_key_, &text) && !ParseManifest(text, &variants)) {
+    Warn("removed a damaged manifest (" + store_.ManifestPath(direct_key_) + ")");
+    store_.RemoveManifest(direct_key_);
+    variants.clear();
+  }
+  return variants;
+}
+
+std::vector<std::string> ConversionCache::DepfileInputs(const ManifestVariant& variant) const {
+  std::vector<std::string> paths;
+  for (const ManifestFile& file : variant.files) {
+    if (file.kind != "environment") paths.push_back(map_.Unapply(file.path));
+  }
+  return paths;
+}
+
+bool ConversionCache::ServeLocal(const std::vector<ManifestVariant>& variants,
+                                 const std::string& destination,
+                                 std::vector<std::string>* input_paths) {
+  for (const ManifestVariant& variant : variants) {
+    if (!VariantMatches(variant)) continue;
+    std::string detail;
+    const LocalStore::Fetch fetched =
+        store_.FetchArtifact(variant.result_key, destination, &detail, copied_);
+    if (fetched == LocalStore::Fetch::kBroken) {
+      Warn("removed a broken entry (" + detail + "): converting again");
+    } else if (fetched == LocalStore::Fetch::kMissing && !detail.empty()) {
+      Warn(detail);
+    }
+    if (fetched != LocalStore::Fetch::kHit) return false;
+    *input_paths = DepfileInputs(variant);
+    return true;
+  }
+  return false;
+}
+
+bool ConversionCache::ServeRemote(const std::string& destination,
+                                  std::vector<std::string>* input_paths) {
+  std::string error;
+  const std::string manifest_path = store_.ManifestPath(direct_key_);
+  std::string failed;
+  if (!MakeDirectories(manifest_path.substr(0, manifest_path.find_last_of('/')), nullptr, &failed)) {
+    return false;
+  }
+  const std::string download = TemporaryNameBeside(manifest_path);
+  const RemoteStore::Get got = remote_->Fetch(RemoteObjectName(direct_key_, "manifest"), download, &error);
+  std::string text;
+  const bool read = got == RemoteStore::Get::kFound && ReadWholeFile(download, &text);
+  ::unlink(download.c_str());
+  if (got == RemoteStore::Get::kFailed) RemoteFailed(error);
+  if (!read) return false;
+  std::vector<ManifestVariant> remote_variants;
+  if (!ParseManifest(text, &remote_variants)) {
+    RemoteFailed("it returned a damaged manifest");
+    return false;
+  }
+  for (const ManifestVariant& variant : remote_variants) {
+    if (!VariantMatches(variant)) continue;
+    // The entry may already be here (another manifest led to it).
+    const std::string entry_path = store_.EntryPath(variant.result_key);
+    if (::access(entry_path.c_str(), F_OK) != 0) {
+      const std::string entry_download = TemporaryNameBeside(entry_path);
+      MakeDirectories(entry_path.substr(0, entry_path.find_last_of('/')), nullptr, &failed);
+      const RemoteStore::Get entry_got =
+          remote_->Fetch(RemoteObjectName(variant.result_key, "entry"), entry_download, &error);
+      std::string detail;
+      const bool adopted = entry_got == RemoteStore::Get::kFound &&
+                           store_.AdoptEntry(variant.result_key, entry_download, &detail);
+      ::unlink(entry_download.c_str());
+      if (entry_got == RemoteStore::Get::kFailed) RemoteFailed(error);
+      if (entry_got == RemoteStore::Get::kFound && !adopted) {
+        RemoteFailed("it returned a broken entry: " + detail);
+      }
+      if (!adopted) return false;
+    }
+    // Remembered here, so the next lookup is local.
+    std::string ignored;
+    store_.WriteManifest(direct_key_, FormatManifest(AddVariant(LocalVariants(), variant)), &ignored);
+    return ServeLocal({variant}, destination, input_paths);
+  }
+  return false;
+}
+
+bool ConversionCache::Lookup(const std::string& destination,
+                             std::vector<std::string>* input_paths, std::string* where,
+                             const std::function<void()>& copied) {
+  if (!ComputeDirectKey()) return false;
+  copied_ = copied;
+  if (ServeLocal(LocalVariants(), destination, input_paths)) {
+    *where = "local";
+    store_.Count(CacheEvent::kLocalHit);
+    return true;
+  }
+  if (remote_ != nullptr && ServeRemote(destination, input_paths)) {
+    *where = "remote";
+    store_.Count(CacheEvent::kRemoteHit);
+    return true;
+  }
+  store_.Count(CacheEvent::kMiss);
+  return false;
+}
+
+void ConversionCache::UploadToRemote(const std::string& result_key) {
+  if (remote_ == nullptr || remote_read_only_) return;
+  std::string error;
+  // The entry before the manifest that leads to it.
+  if (!remote_->Put(RemoteObjectName(result_key, "entry"), store_.EntryPath(result_key), &error) ||
+      !remote_->Put(RemoteObjectName(direct_key_, "manifest"), store_.ManifestPath(direct_key_),
+                    &error)) {
+    RemoteFailed(error);
+  }
+}
+
+void ConversionCache::Store(const ConvertResult& result, const std::string& artifact_path) {
+  if (direct_key_.empty()) return;
+  ManifestVariant variant;
+  for (const InputFile& input : result.inputs) {
+    variant.files.push_back({input.kind, map_.Apply(input.path), input.sha256});
+  }
+  std::string error;
+  for (const std::string& path : result.environment_files) {
+    std::string hash;
+    if (!memo_.Hash(path, &hash, &error)) {
+      Warn("not stored: " + error);
+      return;
+    }
+    variant.files.push_back({"environment", map_.Apply(path), hash});
+  }
+  std::sort(variant.files.begin(), variant.files.end(),
+            [](const ManifestFile& a, const ManifestFile& b) { return a.path < b.path; });
+  variant.result_key = ResultKey(direct_key_, variant.files);
+  std::string text;
+  std::vector<ManifestVariant> variants;
+  if (store_.ReadManifest(direct_key_, &text)) ParseManifest(text, &variants);
+  // The entry before the manifest that leads to it.
+  if (!store_.StoreArtifact(variant.result_key, artifact_path, &error) ||
+      !store_.WriteManifest(direct_key_, FormatManifest(AddVariant(variants, variant)), &error)) {
+    Warn("not stored: " + error);
+    return;
+  }
+  UploadToRemote(variant.result_key);
+  store_.Evict();
+}
+
+}  // namespace pt2ts
