@@ -169,8 +169,10 @@ class StaticPackageTest(Pt2tsTestCase):
         super().setUpClass()
         cls.folder = cls.class_folder("pt2ts-aoti-static-")
         cls.package = os.path.join(cls.folder, "heads.pt2")
+        cls.cache = os.path.join(cls.folder, "cache")
         result = run_pt2ts(NETS, "two_heads", "--format", "aoti", "--example-input", "3x6",
-                           "--example-input", "3x5", "-v", "-s", cls.package)
+                           "--example-input", "3x5", "-v", "-s", cls.package, "--cache-dir",
+                           cls.cache)
         if result.returncode != 0:
             raise AssertionError("cannot build the package:\n" + result.stderr)
         cls.verbose = result.stderr
@@ -184,6 +186,17 @@ class StaticPackageTest(Pt2tsTestCase):
         torch.testing.assert_close(actual["scores"], expected["scores"])
         torch.testing.assert_close(actual["extra"][0], expected["extra"][0])
         torch.testing.assert_close(actual["extra"][1], expected["extra"][1])
+
+    def test_cache_hit_gives_the_same_package_without_compiling(self):
+        again = os.path.join(self.folder, "again", "heads.pt2")
+        result = run_pt2ts(NETS, "two_heads", "--format", "aoti", "--example-input", "3x6",
+                           "--example-input", "3x5", "-v", "-s", again, "--cache-dir",
+                           self.cache)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("cache hit (local)", result.stderr)
+        self.assertNotIn("compiled with AOTInductor", result.stderr)
+        self.assertEqual(read_bytes(again), read_bytes(self.package))
+        self.assertIn("cache miss", self.verbose)
 
     def test_verbose_times_export_and_compile_apart(self):
         self.assertRegex(self.verbose, r"\] exported two_heads with torch.export on the example "
@@ -215,7 +228,7 @@ class StaticPackageTest(Pt2tsTestCase):
         self.assertEqual(process.returncode, -signal.SIGTERM, seen + rest)
         self.assertNotIn("compiled with AOTInductor", seen + rest)  # it was compiling
         self.assertEqual(read_bytes(self.package), previous)
-        self.assert_no_output_left(self.folder, allowed=("heads.pt2",))
+        self.assert_no_output_left(self.folder, allowed=("heads.pt2", "cache", "again"))
 
     def test_records_static_shapes(self):
         # A package does not check its inputs' shapes at run time (README,
@@ -233,7 +246,7 @@ class StaticPackageTest(Pt2tsTestCase):
         self.assertIn("data-dependent", line)
         self.assertNotIn("W1", result.stderr)
         self.assertEqual(read_bytes(self.package), previous)
-        self.assert_no_output_left(self.folder, allowed=("heads.pt2",))
+        self.assert_no_output_left(self.folder, allowed=("heads.pt2", "cache", "again"))
 
 
 @NEEDS_AOTI
