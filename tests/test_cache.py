@@ -69,6 +69,14 @@ class CacheTestCase(Pt2tsTestCase):
         cls.project = make_project(os.path.join(cls.root, "project"))
         cls.cache = os.path.join(cls.root, "cache")
 
+    @classmethod
+    def warm_the_cache(cls):
+        """One conversion through the class's cache; returns the artifact's bytes."""
+        first = os.path.join(cls.root, "first", "net.pt")
+        result = run_pt2ts(*cls.command(cls, first, "--cache-dir", cls.cache))
+        assert result.returncode == 0, result.stderr
+        return read_bytes(first)
+
     def command(self, save_path, *extra):
         project = self.project
         return [os.path.join(project, "net.py"), "SmallCNN", "-w", os.path.join(project, "w.pt"),
@@ -157,9 +165,7 @@ class KeyTest(CacheTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        first = os.path.join(cls.root, "first", "net.pt")
-        result = run_pt2ts(*cls.command(cls, first, "--cache-dir", cls.cache))
-        assert result.returncode == 0, result.stderr
+        cls.warm_the_cache()
         cls.pristine = os.path.join(cls.root, "pristine")
         shutil.copytree(cls.project, cls.pristine)
 
@@ -223,10 +229,7 @@ class BrokenCacheTest(CacheTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        first = os.path.join(cls.root, "first", "net.pt")
-        result = run_pt2ts(*cls.command(cls, first, "--cache-dir", cls.cache))
-        assert result.returncode == 0, result.stderr
-        cls.good = read_bytes(first)
+        cls.good = cls.warm_the_cache()
 
     def setUp(self):
         super().setUp()
