@@ -26,10 +26,10 @@ std::vector<std::string> InputPaths(const ConvertResult& result) {
   return paths;
 }
 
-// Finishes a conversion the cache answered: the depfile, then the artifact,
-// as a real conversion would.
-int CommitCachedArtifact(const ConvertOptions& options, const std::vector<std::string>& inputs,
-                         StagedOutput* output) {
+// Finishes a conversion, or one the cache answered: the depfile before the
+// artifact, so a build never sees a new artifact with stale dependencies.
+int WriteDepfileAndCommit(const ConvertOptions& options, const std::vector<std::string>& inputs,
+                          StagedOutput* output) {
   std::string error;
   if (!options.depfile_path.empty() &&
       !WriteDepfile(options.depfile_path, AbsolutePath(options.save_path), inputs, &error)) {
@@ -81,7 +81,7 @@ int RunConvertCommand(int argc, char** argv) {
     std::string where;
     if (cache.Lookup(options.staging_path, &cached_inputs, &where,
                      [&output] { output.StartFlush(); })) {
-      const int hit_exit_code = CommitCachedArtifact(options, cached_inputs, &output);
+      const int hit_exit_code = WriteDepfileAndCommit(options, cached_inputs, &output);
       if (options.verbose && hit_exit_code == kExitSuccess) {
         PrintStep(start_time, "cache hit (" + where + ") in " +
                                   Seconds(MonotonicSeconds() - lookup_start) + ": saved " +
@@ -119,18 +119,8 @@ int RunConvertCommand(int argc, char** argv) {
   exit_code = VerifyArtifact(verify, result.python_libtorch_path);
   if (exit_code != kExitSuccess) return exit_code;
 
-  // The depfile before the artifact: a build must never see a new artifact
-  // with stale dependencies.
-  if (!options.depfile_path.empty() &&
-      !WriteDepfile(options.depfile_path, AbsolutePath(options.save_path),
-                    InputPaths(result), &error)) {
-    PrintError(error);
-    return kExitConversionFailed;
-  }
-  if (!output.Commit(&error)) {
-    PrintError(error);
-    return kExitConversionFailed;
-  }
+  exit_code = WriteDepfileAndCommit(options, InputPaths(result), &output);
+  if (exit_code != kExitSuccess) return exit_code;
   if (options.verbose) PrintStep(start_time, "saved " + options.save_path);
   if (cache.enabled()) cache.Store(result, options.save_path);
   return kExitSuccess;

@@ -8,9 +8,8 @@ import random
 import sys
 
 from _pt2ts import (artifact_formats, example_inputs, fast_build, inventory, metadata,
-                    module_loader, reporting, signal_handlers, state_dict, torch_version,
-                    torchscript_support, weights)
-from _pt2ts import path_prefix_map
+                    module_loader, path_prefix_map, reporting, signal_handlers, state_dict,
+                    torch_version, torchscript_support, weights)
 from _pt2ts.errors import ConversionError
 from _pt2ts.options import Options, Result
 
