@@ -29,14 +29,14 @@ std::vector<std::string> InputPaths(const ConvertResult& result) {
 // Finishes a conversion, or one the cache answered: the depfile before the
 // artifact, so a build never sees a new artifact with stale dependencies.
 int WriteDepfileAndCommit(const ConvertOptions& options, const std::vector<std::string>& inputs,
-                          StagedOutput* output) {
+                          StagedOutput* output, StagedOutput::Durability durability) {
   std::string error;
   if (!options.depfile_path.empty() &&
       !WriteDepfile(options.depfile_path, AbsolutePath(options.save_path), inputs, &error)) {
     PrintError(error);
     return kExitConversionFailed;
   }
-  if (!output->Commit(&error)) {
+  if (!output->Commit(&error, durability)) {
     PrintError(error);
     return kExitConversionFailed;
   }
@@ -79,9 +79,11 @@ int RunConvertCommand(int argc, char** argv) {
     const double lookup_start = MonotonicSeconds();
     std::vector<std::string> cached_inputs;
     std::string where;
-    if (cache.Lookup(options.staging_path, &cached_inputs, &where,
-                     [&output] { output.StartFlush(); })) {
-      const int hit_exit_code = WriteDepfileAndCommit(options, cached_inputs, &output);
+    if (cache.Lookup(options.staging_path, &cached_inputs, &where)) {
+      // Renamed into place but not flushed to disk, like cp (README,
+      // "Conversion cache").
+      const int hit_exit_code = WriteDepfileAndCommit(options, cached_inputs, &output,
+                                                      StagedOutput::Durability::kRenameOnly);
       if (options.verbose && hit_exit_code == kExitSuccess) {
         PrintStep(start_time, "cache hit (" + where + ") in " +
                                   Seconds(MonotonicSeconds() - lookup_start) + ": saved " +
@@ -89,7 +91,6 @@ int RunConvertCommand(int argc, char** argv) {
       }
       return hit_exit_code;
     }
-    output.ForgetFlush();  // of a copy that failed its check
     if (options.verbose) {
       PrintStep(start_time, "cache miss (looked up in " + Seconds(MonotonicSeconds() - lookup_start) + ")");
     }
@@ -119,7 +120,8 @@ int RunConvertCommand(int argc, char** argv) {
   exit_code = VerifyArtifact(verify, result.python_libtorch_path);
   if (exit_code != kExitSuccess) return exit_code;
 
-  exit_code = WriteDepfileAndCommit(options, InputPaths(result), &output);
+  exit_code = WriteDepfileAndCommit(options, InputPaths(result), &output,
+                                    StagedOutput::Durability::kFlushed);
   if (exit_code != kExitSuccess) return exit_code;
   if (options.verbose) PrintStep(start_time, "saved " + options.save_path);
   if (cache.enabled()) cache.Store(result, options.save_path);

@@ -196,9 +196,10 @@ bool StagedOutput::Prepare(const std::string& final_path, std::string* error) {
   return true;
 }
 
-bool StagedOutput::Commit(std::string* error) {
-  const bool flushed =
-      flush_thread_.joinable() ? FinishFlush() : SyncPath(staging_file_, O_RDONLY);
+bool StagedOutput::Commit(std::string* error, Durability durability) {
+  const bool flush = durability == Durability::kFlushed;
+  const bool flushed = flush_thread_.joinable() ? FinishFlush()
+                                                : !flush || SyncPath(staging_file_, O_RDONLY);
   if (!flushed) {
     *error = SystemError("cannot write the artifact", staging_file_);
     return false;
@@ -213,6 +214,7 @@ bool StagedOutput::Commit(std::string* error) {
   g_signal_armed = 0;
   active_ = false;
   created_dirs_.clear();
+  if (!flush) return true;
   const size_t slash = final_path_.find_last_of('/');
   SyncPath(slash == std::string::npos ? "." : final_path_.substr(0, slash + 1), O_RDONLY | O_DIRECTORY);
   return true;

@@ -38,13 +38,17 @@ class StagedOutput {
   // model that hides most of the fsync). Optional: Commit() flushes anyway.
   void StartFlush();
 
-  // Waits for a flush StartFlush began and forgets it, so that the next
-  // StartFlush or Commit flushes anew (the staged file was replaced since).
-  void ForgetFlush() { (void)FinishFlush(); }
+  // How Commit makes the artifact durable. kFlushed: the staged file (and
+  // then its folder) is flushed to disk before and after the rename, so a
+  // power cut never leaves a new time stamp on an empty file: what a
+  // conversion does. kRenameOnly: only the rename, atomic for every process
+  // but not flushed, as cp, compilers and ccache write files: what a cache
+  // hit does, so that it costs about what copying the artifact costs.
+  enum class Durability { kFlushed, kRenameOnly };
 
-  // Flushes the staged file to disk (or waits for StartFlush's flush) and
-  // renames it over the final path.
-  bool Commit(std::string* error);
+  // Flushes the staged file to disk (or waits for StartFlush's flush) as
+  // `durability` says and renames it over the final path.
+  bool Commit(std::string* error, Durability durability = Durability::kFlushed);
 
  private:
   void Discard();

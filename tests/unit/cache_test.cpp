@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "cache/cache_key.h"
+#include "cache/entry_checksum.h"
 #include "cache/file_hash_memo.h"
 #include "cache/local_store.h"
 #include "cache/manifest.h"
@@ -227,14 +229,42 @@ TEST(ManifestTest, AddVariantKeepsNewestFirstWithoutDuplicates) {
 }
 
 TEST(EntryHeaderTest, RoundTrip) {
-  const std::string header = EntryHeader(1234, std::string(64, 'f'));
+  const std::string header = EntryHeader(1234, std::string(kEntryChecksumHexSize, 'f'));
   EXPECT_EQ(header.size(), kEntryHeaderSize);
   uint64_t size = 0;
   std::string hash;
   ASSERT_TRUE(ParseEntryHeader(header, &size, &hash));
   EXPECT_EQ(size, 1234u);
-  EXPECT_EQ(hash, std::string(64, 'f'));
+  EXPECT_EQ(hash, std::string(kEntryChecksumHexSize, 'f'));
   EXPECT_FALSE(ParseEntryHeader(std::string(kEntryHeaderSize, ' '), &size, &hash));
+  // A checksum of another length (an entry of another format) is refused.
+  EXPECT_FALSE(ParseEntryHeader(EntryHeader(1234, std::string(64, 'f')), &size, &hash));
+}
+
+std::string ChecksumOf(const std::string& text, size_t piece) {
+  EntryChecksum checksum;
+  for (size_t at = 0; at < text.size(); at += piece) {
+    checksum.Update(text.data() + at, std::min(piece, text.size() - at));
+  }
+  return checksum.HexDigest();
+}
+
+TEST(EntryChecksumTest, StreamingAgreesAndEveryByteCounts) {
+  std::string text(100000, 'x');
+  for (size_t i = 0; i < text.size(); ++i) text[i] = static_cast<char>(i * 7919 % 251);
+  const std::string whole = ChecksumOf(text, text.size());
+  EXPECT_EQ(whole.size(), kEntryChecksumHexSize);
+  EXPECT_EQ(whole.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(ChecksumOf(text, 1000), whole);
+  EXPECT_EQ(ChecksumOf(text, 7), whole);
+  // XXH3-128 of no bytes, as xxhsum -H2 prints it.
+  EXPECT_EQ(ChecksumOf("", 1), "99aa06d3014798d86001c324468d497f");
+  for (const size_t at : {size_t{0}, size_t{4095}, text.size() - 1}) {
+    std::string changed = text;
+    changed[at] = static_cast<char>(changed[at] ^ 1);
+    EXPECT_NE(ChecksumOf(changed, 4096), whole) << at;
+  }
+  EXPECT_NE(ChecksumOf(text.substr(0, text.size() - 1), 4096), whole);
 }
 
 TEST(LocalStoreTest, StoreFetchAndDamage) {

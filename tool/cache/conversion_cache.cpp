@@ -48,11 +48,19 @@ ConversionCache::ConversionCache(const ConvertOptions& options)
     Warn("PT2TS_REMOTE_CACHE works behind a local cache: set PT2TS_CACHE_DIR too");
     return;
   }
-  std::string error;
-  remote_ = OpenRemoteStore(url, &error);
-  if (remote_ == nullptr) Warn(error);
+  remote_url_raw_ = url;
   const char* read_only = std::getenv("PT2TS_REMOTE_CACHE_READONLY");
   remote_read_only_ = read_only != nullptr && *read_only != '\0' && std::string(read_only) != "0";
+}
+
+RemoteStore* ConversionCache::Remote() {
+  if (!remote_opened_ && !remote_url_raw_.empty()) {
+    remote_opened_ = true;
+    std::string error;
+    remote_ = OpenRemoteStore(remote_url_raw_, &error);
+    if (remote_ == nullptr) Warn(error);
+  }
+  return remote_.get();
 }
 
 void ConversionCache::RemoteFailed(const std::string& error) {
@@ -111,12 +119,13 @@ std::vector<std::string> ConversionCache::DepfileInputs(const ManifestVariant& v
 
 bool ConversionCache::ServeLocal(const std::vector<ManifestVariant>& variants,
                                  const std::string& destination,
-                                 std::vector<std::string>* input_paths) {
+                                 std::vector<std::string>* input_paths,
+                                 LocalStore::Verify verify) {
   for (const ManifestVariant& variant : variants) {
     if (!VariantMatches(variant)) continue;
     std::string detail;
     const LocalStore::Fetch fetched =
-        store_.FetchArtifact(variant.result_key, destination, &detail, copied_);
+        store_.FetchArtifact(variant.result_key, destination, &detail, verify);
     if (fetched == LocalStore::Fetch::kBroken) {
       Warn("removed a broken entry (" + detail + "): converting again");
     } else if (fetched == LocalStore::Fetch::kMissing && !detail.empty()) {
@@ -138,7 +147,7 @@ bool ConversionCache::ServeRemote(const std::string& destination,
     return false;
   }
   const std::string download = TemporaryNameBeside(manifest_path);
-  const RemoteStore::Get got = remote_->Fetch(RemoteObjectName(direct_key_, "manifest"), download, &error);
+  const RemoteStore::Get got = Remote()->Fetch(RemoteObjectName(direct_key_, "manifest"), download, &error);
   std::string text;
   const bool read = got == RemoteStore::Get::kFound && ReadWholeFile(download, &text);
   ::unlink(download.c_str());
@@ -153,6 +162,7 @@ bool ConversionCache::ServeRemote(const std::string& destination,
     if (!VariantMatches(variant)) continue;
     // The entry may already be here (another manifest led to it).
     const std::string entry_path = store_.EntryPath(variant.result_key);
+    LocalStore::Verify verify = LocalStore::Verify::kChecksum;
     if (::access(entry_path.c_str(), F_OK) != 0) {
       const std::string entry_download = TemporaryNameBeside(entry_path);
       MakeDirectories(entry_path.substr(0, entry_path.find_last_of('/')), nullptr, &failed);
@@ -167,26 +177,25 @@ bool ConversionCache::ServeRemote(const std::string& destination,
         RemoteFailed("it returned a broken entry: " + detail);
       }
       if (!adopted) return false;
+      verify = LocalStore::Verify::kAlreadyChecked;  // by AdoptEntry
     }
     // Remembered here, so the next lookup is local.
     std::string ignored;
     store_.WriteManifest(direct_key_, FormatManifest(AddVariant(LocalVariants(), variant)), &ignored);
-    return ServeLocal({variant}, destination, input_paths);
+    return ServeLocal({variant}, destination, input_paths, verify);
   }
   return false;
 }
 
 bool ConversionCache::Lookup(const std::string& destination,
-                             std::vector<std::string>* input_paths, std::string* where,
-                             const std::function<void()>& copied) {
+                             std::vector<std::string>* input_paths, std::string* where) {
   if (!ComputeDirectKey()) return false;
-  copied_ = copied;
   if (ServeLocal(LocalVariants(), destination, input_paths)) {
     *where = "local";
     store_.Count(CacheEvent::kLocalHit);
     return true;
   }
-  if (remote_ != nullptr && ServeRemote(destination, input_paths)) {
+  if (Remote() != nullptr && ServeRemote(destination, input_paths)) {
     *where = "remote";
     store_.Count(CacheEvent::kRemoteHit);
     return true;
@@ -196,7 +205,7 @@ bool ConversionCache::Lookup(const std::string& destination,
 }
 
 void ConversionCache::UploadToRemote(const std::string& result_key) {
-  if (remote_ == nullptr || remote_read_only_) return;
+  if (remote_read_only_ || Remote() == nullptr) return;
   std::string error;
   // The entry before the manifest that leads to it.
   if (!remote_->Put(RemoteObjectName(result_key, "entry"), store_.EntryPath(result_key), &error) ||

@@ -4,7 +4,6 @@
 // is one "pt2ts: warning:" line and the conversion runs as without a cache.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,10 +36,9 @@ class ConversionCache {
 
   // Writes the cached artifact to `destination` and returns true on a hit;
   // *input_paths then lists the files for the depfile and *where says
-  // "local" or "remote". `copied` runs once the bytes are in place, before
-  // they are checked (see LocalStore::FetchArtifact).
+  // "local" or "remote".
   bool Lookup(const std::string& destination, std::vector<std::string>* input_paths,
-              std::string* where, const std::function<void()>& copied);
+              std::string* where);
 
   // After a committed conversion: stores the artifact at `artifact_path`.
   void Store(const ConvertResult& result, const std::string& artifact_path);
@@ -51,9 +49,12 @@ class ConversionCache {
   std::vector<ManifestVariant> LocalVariants() const;
   // Serves the first variant whose files all match from the local store.
   bool ServeLocal(const std::vector<ManifestVariant>& variants, const std::string& destination,
-                  std::vector<std::string>* input_paths);
+                  std::vector<std::string>* input_paths,
+                  LocalStore::Verify verify = LocalStore::Verify::kChecksum);
   bool ServeRemote(const std::string& destination, std::vector<std::string>* input_paths);
-  std::function<void()> copied_;  // Lookup's callback
+  // The remote store, opened on first use: a local hit never loads the
+  // remote library (libcurl and its dependencies take tens of ms to load).
+  RemoteStore* Remote();
   void UploadToRemote(const std::string& result_key);
   // One warning, then the remote is left alone for the rest of the process.
   void RemoteFailed(const std::string& error);
@@ -65,7 +66,9 @@ class ConversionCache {
   FileHashMemo memo_;
   PathPrefixMap map_;
   std::string direct_key_;  // "" when it could not be computed
-  std::unique_ptr<RemoteStore> remote_;  // PT2TS_REMOTE_CACHE; null: none
+  std::string remote_url_raw_;           // PT2TS_REMOTE_CACHE; "": none
+  bool remote_opened_ = false;           // Remote() was called
+  std::unique_ptr<RemoteStore> remote_;  // null: none, or it failed
   std::string remote_url_;               // for messages (no credentials)
   bool remote_read_only_ = false;        // PT2TS_REMOTE_CACHE_READONLY
 };

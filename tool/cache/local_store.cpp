@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <functional>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -18,13 +17,13 @@
 #include <vector>
 
 #include "cache/cache_files.h"
-#include "cache/sha256.h"
+#include "cache/entry_checksum.h"
 #include "directories.h"
 
 namespace pt2ts {
 namespace {
 
-constexpr const char* kEntryMagic = "pt2ts-cache-entry 1";
+constexpr const char* kEntryMagic = "pt2ts-cache-entry 2";
 constexpr const char* kEntrySuffix = ".entry";
 constexpr const char* kManifestSuffix = ".manifest";
 // Temporary files of a process that died are removed after this long.
@@ -63,11 +62,11 @@ ssize_t ReadFull(int fd, char* data, size_t size) {
   return static_cast<ssize_t>(done);
 }
 
-// Copies `size` bytes from `in` to `out` (out < 0: only hashes them);
-// returns the SHA-256, or "" on a read or write failure (errno set) or a
+// Copies `size` bytes from `in` to `out` (out < 0: only checksums them);
+// returns the checksum, or "" on a read or write failure (errno set) or a
 // short file.
 std::string CopyHashing(int in, int out, uint64_t size, bool* short_read) {
-  Sha256 hash;
+  EntryChecksum hash;
   std::vector<char> buffer(4 << 20);
   *short_read = false;
   uint64_t left = size;
@@ -86,14 +85,14 @@ std::string CopyHashing(int in, int out, uint64_t size, bool* short_read) {
   return hash.HexDigest();
 }
 
-// The SHA-256 of the payload of an open, shape-checked entry, read through
+// The checksum of the payload of an open, shape-checked entry, read through
 // a memory map (no copy into a buffer); "" if it cannot be read.
 std::string PayloadHash(int fd, uint64_t size) {
   const size_t length = static_cast<size_t>(kEntryHeaderSize + size);
   void* map = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd, 0);
   if (map == MAP_FAILED) return "";
   ::madvise(map, length, MADV_SEQUENTIAL);
-  Sha256 hash;
+  EntryChecksum hash;
   hash.Update(static_cast<const char*>(map) + kEntryHeaderSize, static_cast<size_t>(size));
   ::munmap(map, length);
   return hash.HexDigest();
@@ -119,11 +118,11 @@ bool CopyPayload(int in, int out, uint64_t size) {
 }
 
 // Checks an open entry: its header, its size; leaves the offset after the header.
-bool CheckEntryShape(int fd, uint64_t* size, std::string* sha256, std::string* detail) {
+bool CheckEntryShape(int fd, uint64_t* size, std::string* checksum, std::string* detail) {
   std::string header(kEntryHeaderSize, '\0');
   struct stat info {};
   if (ReadFull(fd, header.data(), header.size()) != static_cast<ssize_t>(header.size()) ||
-      !ParseEntryHeader(header, size, sha256)) {
+      !ParseEntryHeader(header, size, checksum)) {
     *detail = "not a pt2ts cache entry";
     return false;
   }
@@ -234,18 +233,19 @@ bool ParseSize(const std::string& text, uint64_t* bytes) {
   return true;
 }
 
-std::string EntryHeader(uint64_t size, const std::string& sha256) {
-  std::string header = std::string(kEntryMagic) + " " + std::to_string(size) + " " + sha256;
+std::string EntryHeader(uint64_t size, const std::string& checksum) {
+  std::string header = std::string(kEntryMagic) + " " + std::to_string(size) + " " + checksum;
   header.resize(kEntryHeaderSize - 1, ' ');
   return header + "\n";
 }
 
-bool ParseEntryHeader(const std::string& header, uint64_t* size, std::string* sha256) {
+bool ParseEntryHeader(const std::string& header, uint64_t* size, std::string* checksum) {
   if (header.size() != kEntryHeaderSize || header.back() != '\n') return false;
   std::istringstream fields(header);
   std::string magic, version, size_text;
-  fields >> magic >> version >> size_text >> *sha256;
-  if (magic + " " + version != kEntryMagic || sha256->size() != 64 || size_text.empty() ||
+  fields >> magic >> version >> size_text >> *checksum;
+  if (magic + " " + version != kEntryMagic || checksum->size() != kEntryChecksumHexSize ||
+      size_text.empty() ||
       size_text.size() > 19 || size_text.find_first_not_of("0123456789") != std::string::npos) {
     return false;
   }
@@ -276,8 +276,7 @@ bool LocalStore::WriteManifest(const std::string& key, const std::string& text,
 void LocalStore::RemoveManifest(const std::string& key) const { ::unlink(ManifestPath(key).c_str()); }
 
 LocalStore::Fetch LocalStore::FetchArtifact(const std::string& key, const std::string& destination,
-                                            std::string* detail,
-                                            const std::function<void()>& copied) const {
+                                            std::string* detail, Verify verify) const {
   const std::string path = EntryPath(key);
   const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) return Fetch::kMissing;
@@ -299,13 +298,12 @@ LocalStore::Fetch LocalStore::FetchArtifact(const std::string& key, const std::s
     ::unlink(destination.c_str());
     return Fetch::kMissing;
   }
-  // The copy is flushed to disk (by the caller) while its source is checked;
-  // a copy whose source fails the check is removed, never served.
-  if (copied) copied();
-  const bool intact = PayloadHash(in, size) == expected;
+  // The source is checked after the copy (the copy stays in the kernel); a
+  // copy whose source fails the check is removed, never served.
+  const bool intact = verify == Verify::kAlreadyChecked || PayloadHash(in, size) == expected;
   ::close(in);
   if (!intact) {
-    *detail = "its contents do not match its hash (corrupted)";
+    *detail = "its contents do not match its checksum (corrupted)";
     ::unlink(destination.c_str());
     ::unlink(path.c_str());
     return Fetch::kBroken;
@@ -372,7 +370,7 @@ bool LocalStore::AdoptEntry(const std::string& key, const std::string& entry_fil
                   CopyHashing(fd, -1, size, &short_read) == expected;
   ::close(fd);
   if (!ok) {
-    if (detail->empty()) *detail = "its contents do not match its hash (corrupted)";
+    if (detail->empty()) *detail = "its contents do not match its checksum (corrupted)";
     return false;
   }
   const std::string path = EntryPath(key);

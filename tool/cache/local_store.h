@@ -1,6 +1,7 @@
 // The local cache folder. Layout:
 //   DIR/ab/abcd...entry     an artifact: a 128-byte header naming the
-//                           payload's size and SHA-256, then the payload
+//                           payload's size and checksum (entry_checksum.h),
+//                           then the payload
 //   DIR/ab/abcd...manifest  a manifest (manifest.h)
 //   DIR/memo/ab/...         remembered file hashes (file_hash_memo.h)
 //   DIR/stats               counters (hits, misses, evictions)
@@ -9,7 +10,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 
 namespace pt2ts {
@@ -46,13 +46,15 @@ class LocalStore {
   void RemoveManifest(const std::string& key) const;
 
   enum class Fetch { kHit, kMissing, kBroken };
+  // kAlreadyChecked: the entry's checksum was checked a moment ago by this
+  // process (AdoptEntry), so the payload is not read a second time.
+  enum class Verify { kChecksum, kAlreadyChecked };
   // Copies the artifact stored under `key` to `destination` (created) and
-  // checks the entry's hash; `copied` (optional) runs between the two (to
-  // start flushing the copy). kBroken: the entry was corrupt, truncated or
+  // checks the entry's checksum. kBroken: the entry was corrupt, truncated or
   // foreign and has been removed (*detail says why); the destination is then
   // removed too.
   Fetch FetchArtifact(const std::string& key, const std::string& destination, std::string* detail,
-                      const std::function<void()>& copied = nullptr) const;
+                      Verify verify = Verify::kChecksum) const;
 
   // Stores the file at `source` as the artifact under `key`.
   bool StoreArtifact(const std::string& key, const std::string& source, std::string* error) const;
@@ -75,9 +77,9 @@ class LocalStore {
 
 // An entry's header (kEntryHeaderSize bytes, space-padded, ending in a
 // newline); the remote store keeps the same entry files.
-std::string EntryHeader(uint64_t size, const std::string& sha256);
+std::string EntryHeader(uint64_t size, const std::string& checksum);
 constexpr size_t kEntryHeaderSize = 128;
 // Parses a header; false if it is not one.
-bool ParseEntryHeader(const std::string& header, uint64_t* size, std::string* sha256);
+bool ParseEntryHeader(const std::string& header, uint64_t* size, std::string* checksum);
 
 }  // namespace pt2ts
