@@ -2,7 +2,7 @@
 # Builds pt2ts's libFuzzer targets (fuzz/) with clang-14 in build-fuzz, runs
 # every saved crash input (fuzz/regressions/<target>/) and the seed corpus
 # (fuzz/corpus/<target>/) once, then fuzzes each target for
-# PT2TS_FUZZ_SECONDS seconds (default 60). Exits non-zero on any crash.
+# PT2TS_FUZZ_SECONDS seconds (default 30). Exits non-zero on any crash.
 #
 # Installs nothing. Needs clang-14 and libclang-rt-14-dev (libFuzzer and the
 # sanitizer runtimes) besides what the normal build needs (the top-level
@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds="${PT2TS_FUZZ_SECONDS:-60}"
+seconds="${PT2TS_FUZZ_SECONDS:-30}"
 build_dir="${PT2TS_FUZZ_BUILD_DIR:-build-fuzz}"
 jobs="${PT2TS_FUZZ_JOBS:-2}"
 targets=(fuzz_literal fuzz_input_spec fuzz_depfile)

@@ -136,12 +136,13 @@ class TracerWarningTest(Pt2tsTestCase):
     def test_torchaudio_deepspeech_traces_and_matches_at_other_sizes(self):
         """A real zoo model (scripting refuses it on torch 1.13): traced,
         checked on another batch size and length, its torch-internal warnings
-        attributed to the model's own line."""
+        attributed to the model's own line. Narrow (n_hidden 64, not 2048):
+        the same layers and code paths, without 50 s of 2048-wide LSTMs."""
         from torchaudio.models import DeepSpeech
         model_file = self.path("deepspeech_model.py")
         with open(model_file, "w") as file:
             file.write("from torchaudio.models import DeepSpeech\n\n\n"
-                       "def make():\n    return DeepSpeech(n_feature=40, n_class=10)\n")
+                       "def make():\n    return DeepSpeech(n_feature=40, n_hidden=64, n_class=10)\n")
         out = self.path("deepspeech.pt")
         result = self.convert(model_file, "make", "-s", out, "--method", "trace",
                               "--example-input", "1x1x50x40", "--check-input", "3x1x77x40")
@@ -149,7 +150,7 @@ class TracerWarningTest(Pt2tsTestCase):
             self.assertIn("deepspeech.py", warning.split(": ")[2])
             self.assertIn("(in torch/", warning)
         torch.manual_seed(0)
-        eager = DeepSpeech(n_feature=40, n_class=10)
+        eager = DeepSpeech(n_feature=40, n_hidden=64, n_class=10)
         eager.load_state_dict(torch.jit.load(out).state_dict())
         self.assert_matches_eager(out, eager, torch.randn(2, 1, 64, 40), atol=1e-5)
 
