@@ -289,6 +289,35 @@ class BrokenCacheTest(CacheTestCase):
         self.assertEqual(read_bytes(self.path("full_out", "net.pt")), self.good)
         self.assertEqual(entry_files(other_cache), [])
 
+    def test_cache_folder_on_a_full_disk(self):
+        # A real full disk: the cache folder is a tmpfs smaller than the
+        # entry. The conversion succeeds with one warning, and no partial
+        # entry is left in the little space there is.
+        tiny = self.path("tiny")
+        os.mkdir(tiny)
+        size = max(4096, len(self.good) // 2 // 4096 * 4096)
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%d" % size, "tmpfs", tiny],
+                                 capture_output=True, text=True)
+        if mounted.returncode != 0:
+            self.skipTest("cannot mount a tmpfs here (%s)"
+                          % (mounted.stderr.strip() or "exit %d" % mounted.returncode))
+        try:
+            result = self.convert_cached(self.path("tiny_out", "net.pt"), cache=tiny)
+            warnings = [l for l in result.stderr.splitlines() if l.startswith("pt2ts: warning:")]
+            self.assertEqual(len(warnings), 1, result.stderr)
+            self.assertIn("conversion cache", warnings[0])
+            self.assertEqual(read_bytes(self.path("tiny_out", "net.pt")), self.good)
+            self.assertEqual(entry_files(tiny), [])
+            # What fits stays (the small hash memos and the counters); no
+            # half-written entry or temporary file.
+            left = [os.path.relpath(os.path.join(folder, name), tiny)
+                    for folder, _, names in os.walk(tiny) for name in names]
+            self.assertEqual([path for path in left if not path.startswith(("memo/", "stats"))],
+                             [], "a partial entry is left in the cache folder")
+        finally:
+            if subprocess.run(["umount", tiny]).returncode != 0:
+                subprocess.run(["umount", "-l", tiny])
+
     def test_cache_folder_is_a_file(self):
         blocker = self.path("blocker")
         with open(blocker, "w") as file:
