@@ -415,4 +415,56 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   return result;
 }
 
+InspectCommandLine ParseInspectCommandLine(int argc, const char* const* argv) {
+  InspectCommandLine result;
+  CLI::App app{"Describe an artifact (.pt, .ptl, .pt2): its format, methods or input specs, "
+               "the submodule tree with parameter counts, parameters and buffers by dtype, "
+               "and pt2ts's metadata when present. Starts no Python.",
+               "pt2ts inspect"};
+  app.add_option("file", result.path, "The artifact")->required()->check(CLI::ExistingFile);
+  app.add_flag("--json", result.json, "Print the same as JSON, for scripts");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    result.exit_now = true;
+    result.exit_code = app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    PrintError(std::string(e.what()) + " (usage: pt2ts inspect FILE [--json])");
+    result.exit_now = true;
+    result.exit_code = kExitUsageError;
+  }
+  return result;
+}
+
+CacheCommandLine ParseCacheCommandLine(int argc, const char* const* argv) {
+  CacheCommandLine result;
+  CLI::App app{"The conversion cache: `stats` prints its entries, size, hits, misses and "
+               "evictions; `clear` removes every entry and zeroes the counters.",
+               "pt2ts cache"};
+  app.require_subcommand(1);
+  app.fallthrough();  // --cache-dir may follow the subcommand
+  app.add_option("--cache-dir", result.dir, "The cache folder (default: $PT2TS_CACHE_DIR)")
+      ->envname("PT2TS_CACHE_DIR");
+  app.add_option("--cache-max-size", result.max_size_text, "The maximum size, as for conversions")
+      ->envname("PT2TS_CACHE_MAX_SIZE");
+  CLI::App* stats = app.add_subcommand("stats", "Print the cache's counters");
+  stats->add_flag("--json", result.json,
+                  "As JSON (keys entries, bytes, hits, misses, evictions, ...)");
+  CLI::App* clear = app.add_subcommand("clear", "Remove every entry and zero the counters");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    result.exit_now = true;
+    result.exit_code = app.exit(e);
+    return result;
+  } catch (const CLI::ParseError& e) {
+    PrintError(std::string(e.what()) + " (usage: pt2ts cache stats [--json] | pt2ts cache clear)");
+    result.exit_now = true;
+    result.exit_code = kExitUsageError;
+    return result;
+  }
+  result.clear = clear->parsed();
+  return result;
+}
+
 }  // namespace pt2ts

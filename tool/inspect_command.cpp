@@ -1,6 +1,5 @@
 // pt2ts inspect FILE [--json]: loads only the LibTorch library, never Python.
-#include <CLI/CLI.hpp>
-
+#include "cli.h"
 #include "commands.h"
 #include "diagnostics.h"
 #include "exit_codes.h"
@@ -10,23 +9,11 @@
 namespace pt2ts {
 
 int RunInspectCommand(int argc, char** argv) {
+  const InspectCommandLine line = ParseInspectCommandLine(argc, argv);
+  if (line.exit_now) return line.exit_code;
   InspectRequest request;
-  CLI::App app{"Describe a TorchScript file: format version, methods and their schemas, the "
-               "submodule tree with parameter counts, parameters and buffers by dtype, "
-               "training/eval mode, and pt2ts's metadata when present. Starts no Python.",
-               "pt2ts inspect"};
-  app.add_option("file", request.path, "A TorchScript file (.pt)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  app.add_flag("--json", request.json, "Print the same as JSON, for scripts");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    PrintError(std::string(e.what()) + " (usage: pt2ts inspect FILE [--json])");
-    return kExitUsageError;
-  }
+  request.path = line.path;
+  request.json = line.json;
   std::string error;
   auto inspect = reinterpret_cast<TorchInspectFunction>(
       LoadLibrarySymbol(PtLibrary::kTorch, kTorchInspectSymbol, &error));

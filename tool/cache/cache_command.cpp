@@ -1,11 +1,10 @@
 // pt2ts cache stats [--json] | clear: the conversion cache's counters and
 // its removal. Loads neither Python nor LibTorch.
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 
 #include "cache/local_store.h"
+#include "cli.h"
 #include "commands.h"
 #include "diagnostics.h"
 #include "directories.h"
@@ -62,29 +61,10 @@ std::string JsonEscaped(const std::string& text) {
 }  // namespace
 
 int RunCacheCommand(int argc, char** argv) {
-  std::string dir;
-  std::string max_size_text;
-  bool json = false;
-  CLI::App app{"The conversion cache: `stats` prints its entries, size, hits, misses and "
-               "evictions; `clear` removes every entry and zeroes the counters.",
-               "pt2ts cache"};
-  app.require_subcommand(1);
-  app.fallthrough();  // --cache-dir may follow the subcommand
-  app.add_option("--cache-dir", dir, "The cache folder (default: $PT2TS_CACHE_DIR)")
-      ->envname("PT2TS_CACHE_DIR");
-  app.add_option("--cache-max-size", max_size_text, "The maximum size, as for conversions")
-      ->envname("PT2TS_CACHE_MAX_SIZE");
-  CLI::App* stats = app.add_subcommand("stats", "Print the cache's counters");
-  stats->add_flag("--json", json, "As JSON (keys entries, bytes, hits, misses, evictions, ...)");
-  CLI::App* clear = app.add_subcommand("clear", "Remove every entry and zero the counters");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    PrintError(std::string(e.what()) + " (usage: pt2ts cache stats [--json] | pt2ts cache clear)");
-    return kExitUsageError;
-  }
+  const CacheCommandLine line = ParseCacheCommandLine(argc, argv);
+  if (line.exit_now) return line.exit_code;
+  const std::string& dir = line.dir;
+  const std::string& max_size_text = line.max_size_text;
   uint64_t max_size = kDefaultCacheMaxSize;
   if (!max_size_text.empty() && !ParseSize(max_size_text, &max_size)) {
     PrintError("--cache-max-size: '" + max_size_text + "' is not a size (like 5G, 500M, 2Gi)");
@@ -95,7 +75,7 @@ int RunCacheCommand(int argc, char** argv) {
     return kExitUsageError;
   }
   const LocalStore store(AbsolutePath(dir), max_size);
-  if (clear->parsed()) {
+  if (line.clear) {
     std::string error;
     if (!store.Clear(&error)) {
       PrintError(error);
@@ -103,8 +83,7 @@ int RunCacheCommand(int argc, char** argv) {
     }
     return kExitSuccess;
   }
-  (void)stats;
-  PrintStats(JsonEscaped(store.dir()), store.Stats(), max_size, json);
+  PrintStats(JsonEscaped(store.dir()), store.Stats(), max_size, line.json);
   return kExitSuccess;
 }
 
