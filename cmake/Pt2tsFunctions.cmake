@@ -6,6 +6,7 @@
 # executable target Pt2ts::pt2ts.
 
 include_guard(GLOBAL)
+include("${CMAKE_CURRENT_LIST_DIR}/Pt2tsTorchLibraries.cmake")
 
 # DEPFILE under Unix Makefiles and policy CMP0116 (below) first exist in
 # CMake 3.20. Older versions would misbuild silently; stop instead.
@@ -82,6 +83,7 @@ function(pt2ts_add_torchscript name)
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
   endif()
+  pt2ts_check_consumer_torch()
   # A keyword without a value fails, naming it: `WEIGHTS` at the end of the
   # call or before another keyword (KEYWORDS_MISSING_VALUES), or an empty
   # one-value argument, which cmake_parse_arguments() drops silently before
@@ -377,3 +379,38 @@ function(_pt2ts_write_if_different path content)
 endfunction()
 
 cmake_policy(POP)
+
+# pt2ts_check_consumer_torch(): warnings, once per configure, about the
+# LibTorch the project found (find_package(Torch)): its libraries coming from
+# two LibTorch builds (see Pt2tsTorchLibraries.cmake), or its version being
+# another than the torch pt2ts converts with (PT2TS_TORCH_VERSION, recorded
+# by pt2ts's build): an artifact written by a newer torch may not load in an
+# older LibTorch. Called by find_package(Pt2ts) (then and at the end of the
+# top-level CMakeLists.txt) and by every pt2ts_add_torchscript().
+function(pt2ts_check_consumer_torch)
+  if(NOT DEFINED Torch_VERSION)
+    return()
+  endif()
+  get_property(checked GLOBAL PROPERTY _PT2TS_CHECKED_CONSUMER_TORCH)
+  if(checked)
+    return()
+  endif()
+  set_property(GLOBAL PROPERTY _PT2TS_CHECKED_CONSUMER_TORCH ON)
+  pt2ts_torch_library_folders(folders)
+  list(LENGTH folders count)
+  if(count GREATER 1)
+    pt2ts_torch_library_files(files)
+    list(JOIN files "\n  " files)
+    message(WARNING "this project's LibTorch (${Torch_DIR}) mixes the libraries of two LibTorch "
+                    "builds; the program will not link or will crash:\n  ${files}\n"
+                    "Call find_package(Pt2ts) before find_package(Torch), or put the folder that "
+                    "holds the wheel's lib/libtorch_cpu.so first in CMAKE_PREFIX_PATH.")
+  endif()
+  if(NOT DEFINED PT2TS_TORCH_VERSION OR Torch_VERSION VERSION_EQUAL PT2TS_TORCH_VERSION)
+    return()
+  endif()
+  message(WARNING "pt2ts converts with torch ${PT2TS_TORCH_VERSION}, but this project links "
+                  "LibTorch ${Torch_VERSION} (${Torch_DIR}): an artifact written by a newer torch "
+                  "may not load in an older LibTorch. Point CMAKE_PREFIX_PATH or Torch_DIR at the "
+                  "LibTorch of the torch pt2ts was built with, or build pt2ts against this one.")
+endfunction()

@@ -6,9 +6,29 @@
 # Honours -DPython_EXECUTABLE=... when given; stops with a clear message when
 # the chosen interpreter cannot import torch.
 
+# What the interpreter's torch is, one line each: its version, Python's
+# major and minor version, torch.utils.cmake_prefix_path (where a pip wheel
+# keeps its LibTorch CMake package; Debian's python3-torch names a folder
+# that does not exist), and the libtorch_cpu file `import torch` loaded
+# (read from the process's own memory map: the file, not a guess at a path),
+# the folder of the base interpreter (what a virtual environment's
+# pyvenv.cfg calls `home`), and 1 when torch comes from a virtual environment.
+# The last line, "end", keeps empty values from being stripped.
+set(_pt2ts_torch_probe [=[
+import os, sys, torch
+print(torch.__version__)
+print(sys.version_info[0], sys.version_info[1])
+print(getattr(torch.utils, "cmake_prefix_path", ""))
+with open("/proc/self/maps") as maps:
+    print(next((l.split(None, 5)[5].strip() for l in maps if "/libtorch_cpu." in l), ""))
+print(os.path.dirname(os.path.realpath(getattr(sys, "_base_executable", sys.executable))))
+print(int(sys.prefix != sys.base_prefix))
+print("end")
+]=])
+
 function(_pt2ts_python_imports_torch python out_var)
   execute_process(
-    COMMAND "${python}" -c "import torch, sys; print(torch.__version__); print(sys.version_info[0], sys.version_info[1])"
+    COMMAND "${python}" -c "${_pt2ts_torch_probe}"
     RESULT_VARIABLE result
     OUTPUT_VARIABLE output
     ERROR_VARIABLE error
@@ -60,5 +80,16 @@ macro(pt2ts_select_python)
   endif()
   string(REPLACE "\n" ";" _pt2ts_torch_info "${_pt2ts_ok_OUTPUT}")
   list(GET _pt2ts_torch_info 0 PT2TS_PYTHON_TORCH_VERSION)
+  list(GET _pt2ts_torch_info 2 PT2TS_PYTHON_TORCH_CMAKE_PREFIX)
+  list(GET _pt2ts_torch_info 3 PT2TS_PYTHON_LIBTORCH_CPU)
+  list(GET _pt2ts_torch_info 4 PT2TS_PYTHON_HOME)
+  list(GET _pt2ts_torch_info 5 PT2TS_PYTHON_IS_VENV)
+  # How a user makes another environment pt2ts can embed (--python): from
+  # the same base interpreter, seeing the same torch.
+  if(PT2TS_PYTHON_IS_VENV)
+    set(PT2TS_VENV_RECIPE "${PT2TS_PYTHON_HOME}/python3 -m venv DIR, then DIR/bin/pip install torch==${PT2TS_PYTHON_TORCH_VERSION}")
+  else()
+    set(PT2TS_VENV_RECIPE "${PT2TS_PYTHON_HOME}/python3 -m venv --system-site-packages DIR")
+  endif()
   message(STATUS "pt2ts: Python ${Python_VERSION} at ${Python_EXECUTABLE}, torch ${PT2TS_PYTHON_TORCH_VERSION}")
 endmacro()

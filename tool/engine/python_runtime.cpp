@@ -2,6 +2,7 @@
 
 #include <pybind11/embed.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 
@@ -12,20 +13,31 @@ namespace py = pybind11;
 namespace pt2ts {
 namespace {
 
+std::string RealPath(const std::string& path) {
+  char* resolved = realpath(path.c_str(), nullptr);
+  if (resolved == nullptr) return path;
+  std::string result(resolved);
+  free(resolved);  // NOLINT(cppcoreguidelines-no-malloc): realpath's allocation
+  return result;
+}
+
 // A --python interpreter must belong to a virtual environment made from the
-// same Python version as the libpython pt2ts links: its standard library and
-// the compiled extension modules have to match.
+// same base interpreter as the libpython pt2ts links: its standard library
+// and the compiled extension modules have to match (another installation of
+// the same Python version has a standard library of its own).
 bool CheckVirtualEnvironment(const std::string& executable, std::string* error) {
   const std::string bin_dir = executable.substr(0, executable.find_last_of('/'));
   const std::string config_path = bin_dir + "/../pyvenv.cfg";
+  const std::string remedy = std::string("; create one with: ") + kVenvRecipe +
+                             ", and pass DIR/bin/python";
   std::ifstream config(config_path);
   if (!config) {
-    *error = "--python '" + executable +
-             "' is not inside a virtual environment (no ../pyvenv.cfg). Create one with: " +
-             kPythonExecutable + " -m venv --system-site-packages DIR, and pass DIR/bin/python";
+    *error = "--python '" + executable + "' is not inside a virtual environment (no ../pyvenv.cfg)" +
+             remedy;
     return false;
   }
   const std::regex version_line(R"(^\s*version(_info)?\s*=\s*(\d+)\.(\d+))");
+  const std::regex home_line(R"(^\s*home\s*=\s*(.*\S)\s*$)");
   std::string line;
   while (std::getline(config, line)) {
     std::smatch match;
@@ -33,14 +45,19 @@ bool CheckVirtualEnvironment(const std::string& executable, std::string* error) 
       const std::string version = match[2].str() + "." + match[3].str();
       if (version != kPythonVersionMajorMinor) {
         *error = "--python '" + executable + "' is Python " + version + ", but pt2ts embeds Python " +
-                 kPythonVersionMajorMinor + "; create the environment with " + kPythonExecutable +
-                 " -m venv --system-site-packages DIR";
+                 kPythonVersionMajorMinor + remedy;
         return false;
       }
-      return true;
+    } else if (std::regex_search(line, match, home_line)) {
+      const std::string home = RealPath(match[1].str());
+      if (home != RealPath(kPythonHome)) {
+        *error = "--python '" + executable + "' is a virtual environment of the Python in " + home +
+                 ", but pt2ts embeds the Python in " + kPythonHome + remedy;
+        return false;
+      }
     }
   }
-  return true;  // no version recorded: trust it
+  return true;  // nothing recorded that contradicts: trust it
 }
 
 }  // namespace

@@ -146,7 +146,7 @@ def main(values):
     Result, whose exit_code is the process's."""
     options = Options.from_front_end(values)
     reporting.configure(options.start_time, options.verbose)
-    torchscript_support.install()
+    torchscript_support.install(writes_torchscript=options.format != "aoti")
     try:
         return convert(options)
     except ConversionError as exc:

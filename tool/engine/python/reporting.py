@@ -3,7 +3,9 @@ tracebacks that show the user's code but none of pt2ts's own frames."""
 
 import contextlib
 import logging
+import os
 import sys
+import sysconfig
 import time
 import traceback
 import warnings
@@ -60,9 +62,26 @@ def quiet_torch_logs():
         logger.setLevel(level)
 
 
+_DEPRECATIONS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+
+
+def _in_installed_code(filename):
+    """Whether a file belongs to the standard library or an installed package
+    (site-packages, dist-packages) rather than to the user's sources."""
+    path = os.path.realpath(filename)
+    roots = {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    roots.update(p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages"))
+    return any(path.startswith(os.path.realpath(root) + os.sep) for root in roots if root)
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     # Warnings (TorchScript deprecations in newer torch, the user's own) are
-    # shown, never fatal.
+    # shown, never fatal. A deprecation raised inside installed libraries by
+    # their own calls to each other (torch 2.13's export warns about its own
+    # pytree API from copyreg.py) is nothing the user can act on: -v only.
+    if (issubclass(category, _DEPRECATIONS) and not _state["verbose"]
+            and _in_installed_code(filename)):
+        return
     _print("pt2ts: warning: %s:%s: %s: %s" % (filename, lineno, category.__name__, message))
 
 

@@ -14,9 +14,8 @@ import warnings
 from _pt2ts import reporting
 from _pt2ts.errors import ConversionError
 
-# What to use instead. One place, so it can name `--format aoti` once pt2ts
-# writes .pt2 (torch.export / AOTInductor) packages.
-ALTERNATIVE = ".pt2 output (torch.export), which a later pt2ts will offer"
+# What to use instead.
+ALTERNATIVE = "a .pt2 AOTInductor package (--format aoti, captured with torch.export)"
 
 _CATEGORIES = (FutureWarning, DeprecationWarning, PendingDeprecationWarning, UserWarning)
 _SUBJECT = re.compile(r"torch\.jit|torchscript|\bjit\.(script|trace|save|load)\b", re.IGNORECASE)
@@ -30,16 +29,21 @@ _REFUSAL = re.compile(r"(torch\.jit(\.\w+)?|torchscript)( \w+)?\s+(is|are|has be
 # ...and, unlike a compile error, points at no source line.
 _SOURCE_LOCATION = re.compile(r'File "[^"]+", line \d+')
 
-_state = {"noted": False}
+_state = {"noted": False, "writes_torchscript": True}
 
 
 def _about_torchscript_support(text):
     return bool(_SUBJECT.search(text) and _PHRASES.search(text))
 
 
-def install():
+def install(writes_torchscript=True):
     """Routes TorchScript support warnings to one note; others pass through
-    to the warning display already in place (reporting's)."""
+    to the warning display already in place (reporting's). A conversion that
+    writes no TorchScript (a .pt2 package) drops them: torch's export and
+    inductor touch torch.jit internally (torch 2.13 warns that
+    torch.jit.script_method is deprecated), which says nothing about the
+    artifact."""
+    _state["writes_torchscript"] = writes_torchscript
     # DeprecationWarnings are hidden outside __main__ by default: show
     # TorchScript's, like FutureWarnings.
     for category in (DeprecationWarning, PendingDeprecationWarning):
@@ -58,7 +62,8 @@ def noted(message, category):
     """Whether the warning is about TorchScript's support, and so became (or
     already was) the one note; for code that collects warnings itself."""
     if issubclass(category, _CATEGORIES) and _about_torchscript_support(str(message)):
-        _note_once(str(message))
+        if _state["writes_torchscript"]:
+            _note_once(str(message))
         return True
     return False
 
@@ -68,7 +73,7 @@ def _note_once(message):
         return
     _state["noted"] = True
     first_line = message.strip().splitlines()[0] if message.strip() else message
-    reporting.note("this torch no longer fully supports TorchScript on this Python (it says: "
+    reporting.note("this torch no longer fully supports TorchScript (it says: "
                    "\"%s\"): artifacts still work and pt2ts still checks each with LibTorch, "
                    "but upstream no longer supports TorchScript here and a later torch may "
                    "break it; the alternative is %s" % (first_line.rstrip("."), ALTERNATIVE))
