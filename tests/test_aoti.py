@@ -6,6 +6,7 @@ model, metadata, inspect, reproducible bytes, clear failures. On a torch
 older than 2.6, the clean refusal. Each package compiles once per class
 (10-25 s each), shared by the class's tests."""
 
+import importlib.util
 import json
 import os
 import pty
@@ -250,6 +251,9 @@ class StaticPackageTest(Pt2tsTestCase):
 
 
 @NEEDS_AOTI
+@unittest.skipUnless(importlib.util.find_spec("torchvision"),
+                     "needs torchvision beside this torch (Debian: python3-torchvision; pip: the "
+                     "torchvision release made for this torch)")
 class ZooPackageTest(Pt2tsTestCase):
     """torchvision's resnet18 with a dynamic batch, checked in C++ on two
     batch sizes, and squeezenet1_1 with static shapes, run like eager."""

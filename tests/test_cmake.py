@@ -236,6 +236,64 @@ class LibTorchConsumerTest(unittest.TestCase):
             torch.testing.assert_close(cpp, model.eval()(x).flatten(), rtol=1e-5, atol=1e-6)
 
 
+def other_libtorch():
+    """(Torch_DIR, version) of a LibTorch found by CMake's own search (no
+    hints) that is not the one this build links, or None: on a machine with
+    Debian's libtorch-dev, that one when pt2ts is built against a pip wheel."""
+    ours = os.path.realpath(os.environ.get("PT2TS_TORCH_DIR", ""))
+    with tempfile.TemporaryDirectory(prefix="pt2ts-find-torch-") as tmp:
+        with open(os.path.join(tmp, "CMakeLists.txt"), "w") as file:
+            file.write("cmake_minimum_required(VERSION 3.20)\nproject(probe CXX)\n"
+                       "find_package(Torch QUIET)\n"
+                       "message(STATUS \"probe: ${Torch_FOUND};${Torch_DIR};${Torch_VERSION}\")\n")
+        result = run(CMAKE, "-S", tmp, "-B", os.path.join(tmp, "build"), check=False)
+    found = re.search(r"probe: (\S*);(\S*);(\S*)", result.stdout)
+    if not found or found.group(1) not in ("1", "TRUE", "ON"):
+        return None
+    if os.path.realpath(found.group(2)) == ours:
+        return None
+    return found.group(2), found.group(3)
+
+
+OTHER_LIBTORCH = other_libtorch()
+
+
+@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+@unittest.skipUnless(OTHER_LIBTORCH, "no LibTorch on this machine other than the one pt2ts links "
+                                     "(Debian's libtorch-dev beside a pip-torch build has one)")
+class OtherLibTorchTest(unittest.TestCase):
+    """A second LibTorch on the machine: pt2ts's configure refuses to link it
+    with the interpreter's torch, naming both; a consumer project linking it
+    gets a warning naming both versions."""
+
+    def test_configure_refuses_another_libtorch(self):
+        torch_dir, version = OTHER_LIBTORCH
+        with tempfile.TemporaryDirectory(prefix="pt2ts-mixed-") as tmp:
+            result = run(CMAKE, "-S", SOURCE_DIR, "-B", tmp, "-G", "Ninja",
+                         "-DPython_EXECUTABLE=" + os.environ["PT2TS_PYTHON_EXECUTABLE"],
+                         "-DTorch_DIR=" + torch_dir, "-DPT2TS_BUILD_TESTS=OFF", check=False)
+        self.assertNotEqual(result.returncode, 0, result.stdout)
+        self.assertIn("LibTorch and the Python interpreter's torch are different builds",
+                      result.stderr)
+        self.assertIn("LibTorch " + version, result.stderr)
+        self.assertIn("torch %s of" % torch.__version__, result.stderr)
+        self.assertNotIn("Generating done", result.stdout)
+
+    def test_consumer_with_another_libtorch_is_warned(self):
+        torch_dir, version = OTHER_LIBTORCH
+        with tempfile.TemporaryDirectory(prefix="pt2ts-cmake-") as tmp:
+            project, build = os.path.join(tmp, "project"), os.path.join(tmp, "build")
+            make_project(project)
+            args = [a for a in consumer_configure_args() if not a.startswith("-DTorch_DIR=")]
+            result = run(CMAKE, "-S", project, "-B", build, "-G", "Ninja",
+                         "-DWITH_LIBTORCH_CHECK=ON", "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX,
+                         *args, "-DTorch_DIR=" + torch_dir)
+        warning = re.sub(r"\s+", " ", result.stderr)
+        self.assertIn("pt2ts converts with torch %s, but this project links LibTorch %s"
+                      % (torch.__version__.split("+")[0], version), warning)
+        self.assertEqual(warning.count("pt2ts converts with torch"), 1, result.stderr)
+
+
 @unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
 class ExampleTest(unittest.TestCase):
     """examples/pattern_classifier, built as a user would, classifies its

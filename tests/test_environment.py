@@ -24,8 +24,39 @@ VENV_PACKAGE = fixture("environment", "venv_site", "venvonly_layers.py")
 USES_SIBLING = fixture("environment", "models", "uses_sibling.py")
 USES_CWD_HELPER = fixture("environment", "models", "uses_cwd_helper.py")
 
-SYSTEM_PYTHON = "/usr/bin/python3"
+# The tests run on the interpreter pt2ts embeds (Debian's, or a venv's with
+# pip's torch). Its base interpreter makes the test venvs; torch lives in the
+# base (Debian) or in the build's own venv (pip).
+BASE_PYTHON = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+BUILD_IS_VENV = sys.prefix != sys.base_prefix
+# Other installations of this Python version, for the venv-of-another-Python
+# refusal: whichever of these is not the base interpreter.
+OTHER_PYTHONS = [p for p in ("/usr/bin/python3", "/root/.pyenv/versions/3.11.7/bin/python3")
+                 if os.path.exists(p)
+                 and os.path.dirname(os.path.realpath(p)) != os.path.dirname(BASE_PYTHON)]
 PYENV_PYTHON = "/root/.pyenv/versions/3.11.7/bin/python3"  # a Python without torch
+
+
+def make_venv_with_this_torch(venv):
+    """A venv of the base interpreter that sees the build's torch: with
+    --system-site-packages where torch is the base's (Debian); where torch is
+    the build venv's own (pip), a .pth file naming that venv's site-packages,
+    so that the same torch files are imported without a second install."""
+    if BUILD_IS_VENV:
+        subprocess.run([BASE_PYTHON, "-m", "venv", "--without-pip", venv], check=True,
+                       capture_output=True, timeout=120, env=base_env())
+        purelib = venv_purelib(os.path.join(venv, "bin", "python"))
+        with open(os.path.join(purelib, "build_venv.pth"), "w") as f:
+            f.write(os.path.dirname(os.path.dirname(torch.__file__)) + "\n")
+    else:
+        subprocess.run([BASE_PYTHON, "-m", "venv", "--system-site-packages", "--without-pip", venv],
+                       check=True, capture_output=True, timeout=120, env=base_env())
+
+
+def venv_purelib(python):
+    return subprocess.run(
+        [python, "-c", "import sysconfig;print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True).stdout.strip()
 
 
 def base_env(**overrides):
@@ -175,7 +206,7 @@ class PythonVariablesTest(BaselineMixin, Pt2tsTestCase):
         orders = set()
         for seed in ("1", "2", "3"):
             orders.add(subprocess.run(
-                [SYSTEM_PYTHON, "-I", "-c", names + "; print(list(set(sorted_names)))"],
+                [sys.executable, "-I", "-c", names + "; print(list(set(sorted_names)))"],
                 env=base_env(PYTHONHASHSEED=seed), capture_output=True, text=True,
                 check=True).stdout)
         self.assertGreater(len(orders), 1, "control: the set order does not depend on the seed")
@@ -202,13 +233,9 @@ class VirtualEnvironmentTest(Pt2tsTestCase):
         super().setUpClass()
         folder = cls.class_folder("pt2ts-test-venv-")
         cls.venv = os.path.join(folder, "venv")
-        subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--system-site-packages",
-                        "--without-pip", cls.venv], check=True, capture_output=True,
-                       timeout=120)
+        make_venv_with_this_torch(cls.venv)
         cls.venv_python = os.path.join(cls.venv, "bin", "python")
-        purelib = subprocess.run(
-            [cls.venv_python, "-c", "import sysconfig;print(sysconfig.get_paths()['purelib'])"],
-            check=True, capture_output=True, text=True).stdout.strip()
+        purelib = venv_purelib(cls.venv_python)
         shutil.copyfile(VENV_PACKAGE, os.path.join(purelib, "venvonly_layers.py"))
 
         # The eager model, with venvonly_layers imported from the fixture.
@@ -250,20 +277,39 @@ class VirtualEnvironmentTest(Pt2tsTestCase):
         naming both versions; nothing written."""
         other = self.path("venv310")
         os.makedirs(os.path.join(other, "bin"))
-        os.symlink(SYSTEM_PYTHON, os.path.join(other, "bin", "python"))
+        os.symlink(BASE_PYTHON, os.path.join(other, "bin", "python"))
         write_file(os.path.join(other, "pyvenv.cfg"),
-                   "home = /usr/bin\ninclude-system-site-packages = true\nversion = 3.10.12\n")
+                   "home = %s\ninclude-system-site-packages = true\nversion = 3.10.12\n"
+                   % os.path.dirname(BASE_PYTHON))
         result, out = self.convert_venv_model("--python", os.path.join(other, "bin", "python"))
         self.assert_fails(result, EXIT_CONVERSION_FAILED, "3.10", "%d.%d" % sys.version_info[:2])
         self.assert_no_output_left(os.path.dirname(out))
 
-    @unittest.skipUnless(os.path.exists(PYENV_PYTHON), "no pyenv Python at " + PYENV_PYTHON)
+    @unittest.skipUnless(OTHER_PYTHONS, "no other installation of Python %d.%d on this machine"
+                         % sys.version_info[:2])
+    def test_venv_of_another_installation_of_this_version(self):
+        """A venv of another Python installation of the same version (its own
+        standard library): exit 1 naming both interpreters' folders; nothing
+        written."""
+        other = OTHER_PYTHONS[0]
+        version = subprocess.run([other, "-c", "import sys;print('%d.%d' % sys.version_info[:2])"],
+                                 check=True, capture_output=True, text=True).stdout.strip()
+        if version != "%d.%d" % sys.version_info[:2]:
+            self.skipTest("%s is Python %s, not this version" % (other, version))
+        venv = self.path("venv_other_install")
+        subprocess.run([other, "-m", "venv", "--without-pip", venv], check=True,
+                       capture_output=True, timeout=120, env=base_env())
+        result, out = self.convert_venv_model("--python", os.path.join(venv, "bin", "python"))
+        self.assert_fails(result, EXIT_CONVERSION_FAILED, os.path.dirname(os.path.realpath(other)),
+                          os.path.dirname(BASE_PYTHON))
+        self.assert_no_output_left(os.path.dirname(out))
+
     def test_venv_without_torch(self):
-        """A venv of the same Python version but without torch: exit 1 saying
-        torch cannot be imported; nothing written."""
+        """A venv of the same base interpreter but without torch: exit 1
+        saying torch cannot be imported; nothing written."""
         venv = self.path("venv_no_torch")
-        subprocess.run([PYENV_PYTHON, "-m", "venv", "--system-site-packages", "--without-pip",
-                        venv], check=True, capture_output=True, timeout=120, env=base_env())
+        subprocess.run([BASE_PYTHON, "-m", "venv", "--without-pip", venv], check=True,
+                       capture_output=True, timeout=120, env=base_env())
         result = run_pt2ts(PLAIN, "Plain", "-s", self.path("out", "plain.pt"),
                            "--python", os.path.join(venv, "bin", "python"), env=base_env())
         self.assert_fails(result, EXIT_CONVERSION_FAILED, "torch")
