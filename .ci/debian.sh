@@ -12,8 +12,14 @@
 # there line by line, exactly as .ci/run runs it natively. /proc and
 # /dev/pts are mounted for the run and unmounted on any exit. Must run as root.
 #
-# Environment: PT2TS_ROOT_CACHE (see above), PT2TS_ROOT_BENCH=1 also runs the
-# cold resnet18 benchmark inside the root after the tests (for BENCHMARKS.md).
+# C++ builds inside the root go through the root's own ccache, with its cache
+# kept on this machine under $PT2TS_CCACHE_ROOT/SUITE (default
+# /var/tmp/pt2ts-ccache; one per release, since each has its own g++), so a
+# later run of the same release recompiles only what changed.
+#
+# Environment: PT2TS_ROOT_CACHE (see above), PT2TS_CCACHE_ROOT, PT2TS_ROOT_BENCH=1
+# also runs the cold resnet18 benchmark inside the root after the tests (for
+# BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,7 +52,8 @@ bootstrap() {
   stage "debootstrap --variant=minbase $suite (from $mirror)"
   rm -rf "$partial"
   mkdir -p "$cache"
-  debootstrap --variant=minbase --include=ca-certificates "$suite" "$partial" "$mirror" "${script[@]}"
+  # ccache is the harness's (see below), not the README's.
+  debootstrap --variant=minbase --include=ca-certificates,ccache "$suite" "$partial" "$mirror" "${script[@]}"
   # The registry's Release files can be past their Valid-Until date (testing's
   # is): a harness detail, so it lives here and not in the README.
   echo 'Acquire::Check-Valid-Until "false";' >"$partial/etc/apt/apt.conf.d/99pt2ts-ci-valid-until"
@@ -61,7 +68,7 @@ work=$(mktemp -d "$cache/$suite.run-XXXXXX")
 # Downloaded .deb files are kept between runs (apt checks each against the
 # signed index before using it), so a run does not fetch ~1 GB again.
 debs=$cache/$suite.debs
-mounts=("$work/var/cache/apt/archives" "$work/proc" "$work/dev/pts")
+mounts=("$work/var/cache/apt/archives" "$work/proc" "$work/dev/pts" "$work/var/cache/pt2ts-ccache")
 cleanup() {
   local status=$? mount
   for mount in "${mounts[@]}"; do
@@ -92,9 +99,19 @@ mount --bind "$debs" "$work/var/cache/apt/archives"
 mount -t proc proc "$work/proc"
 # Pseudo-terminals, for the tests of what pt2ts prints on a terminal.
 mount --bind /dev/pts "$work/dev/pts"
+launcher=()
+if [ -x "$work/usr/bin/ccache" ]; then
+  ccache_dir=${PT2TS_CCACHE_ROOT:-/var/tmp/pt2ts-ccache}/$suite
+  mkdir -p "$ccache_dir" "$work/var/cache/pt2ts-ccache"
+  mount --bind "$ccache_dir" "$work/var/cache/pt2ts-ccache"
+  launcher=(CMAKE_CXX_COMPILER_LAUNCHER=ccache CCACHE_DIR=/var/cache/pt2ts-ccache
+            CCACHE_BASEDIR=/root/pt2ts CCACHE_NOHASHDIR=1)
+else
+  echo "(this root was bootstrapped without ccache: building without a compiler cache)"
+fi
 
 inside() {
-  chroot "$work" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
+  chroot "$work" /usr/bin/env -i HOME=/root LANG=C.UTF-8 "${launcher[@]}" \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     bash -euo pipefail -c "cd /root/pt2ts && $1"
 }

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# CI stage: pt2ts against torch from pip, the way most users get torch.
+#
+#   .ci/pip.sh pip         torch 2.13.0 (CPU wheel): the whole test suite
+#   .ci/pip.sh pip-cuda    torch 2.14.1 + torchvision 0.29.1 (CUDA wheel, run on
+#                          the CPU): build, the example, the zoo and format tests
+#
+# Each run makes a fresh virtual environment from the machine's `python3`
+# under $PT2TS_PIP_ROOT (default /var/tmp/pt2ts-ci-pip), pip-installs the
+# pinned wheels into it, configures with nothing but -DPython_EXECUTABLE (the
+# LibTorch comes from the wheel), builds, installs under a user-style prefix,
+# moves that install tree, builds the example project against the moved
+# prefix and the wheel's LibTorch, runs it with a bare environment, then runs
+# the tests. Installs nothing outside the venv and the build folder.
+#
+# Environment: PT2TS_PIP_ROOT (see above), PT2TS_PIP_JOBS (ctest
+# parallelism, default 2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+
+name=${1:?usage: .ci/pip.sh pip|pip-cuda}
+case "$name" in
+  pip)
+    requirements=(torch==2.13.0)
+    tests=() ;;                      # the whole suite
+  pip-cuda)
+    requirements=(torch==2.14.1 torchvision==0.29.1)
+    # The model zoos, the formats and the C++ example: what a CI runner that
+    # builds models for GPU servers does on its CPU.
+    tests=(-R '^(test_models|test_aoti|test_formats|test_cmake[.]ExampleTest|install_for_consumers)$') ;;
+  *) echo ".ci/pip.sh: unknown stage '$name' (pip, pip-cuda)" >&2; exit 1 ;;
+esac
+work=${PT2TS_PIP_ROOT:-/var/tmp/pt2ts-ci-pip}/$name
+build=$root/build-$name
+jobs=${PT2TS_PIP_JOBS:-2}
+step() { echo; echo "=== [$name] $* ($(date -u +%H:%M:%S))"; }
+
+step "fresh venv from $(command -v python3) ($(python3 --version)), pip install ${requirements[*]}"
+rm -rf "$work" "$build"
+mkdir -p "$work"
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install --quiet --disable-pip-version-check "${requirements[@]}"
+"$work/venv/bin/python" -c "import torch; print('torch', torch.__version__, 'CUDA', torch.version.cuda)"
+
+step "configure with -DPython_EXECUTABLE only, build, install under a user prefix"
+generator=()
+if command -v ninja >/dev/null; then generator=(-G Ninja); fi
+cmake -S . -B "$build" "${generator[@]}" -DPython_EXECUTABLE="$work/venv/bin/python"
+cmake --build "$build"
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+# An install tree the user moves keeps working (relative layout inside,
+# absolute RPATHs only to the venv's libraries, which stay where they are).
+mv "$work/prefix" "$work/moved"
+
+step "the example against the moved install and the wheel's LibTorch"
+torch_prefix=$("$work/venv/bin/python" -c "import torch; print(torch.utils.cmake_prefix_path)")
+cmake -S examples/pattern_classifier -B "$build/example" "${generator[@]}" \
+  "-DCMAKE_PREFIX_PATH=$work/moved;$torch_prefix"
+cmake --build "$build/example"
+env -i PATH=/usr/bin:/bin HOME="$HOME" "$build/example/classify"
+env -i PATH=/usr/bin:/bin HOME="$HOME" "$work/moved/bin/pt2ts" --version
+
+step "ctest ${tests[*]}"
+ctest --test-dir "$build" -j "$jobs" --output-on-failure "${tests[@]}"
+step "passed"
