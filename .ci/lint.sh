@@ -12,11 +12,14 @@
 # headers the engine and the LibTorch library include).
 #
 # Environment: PT2TS_LINT_BUILD_DIR (default build-lint), PT2TS_LINT_JOBS
-# (parallel clang-tidy processes, default 2), CLANG_TIDY (default clang-tidy-14).
+# (parallel clang-tidy processes, default 2), CLANG_TIDY (default clang-tidy-14),
+# PT2TS_LINT_CACHE (where clean results are remembered, default
+# /var/tmp/pt2ts-lint-cache; an empty folder analyses everything).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir="${PT2TS_LINT_BUILD_DIR:-build-lint}"
+cache_dir="${PT2TS_LINT_CACHE:-/var/tmp/pt2ts-lint-cache}"
 jobs="${PT2TS_LINT_JOBS:-2}"
 clang_tidy="${CLANG_TIDY:-clang-tidy-14}"
 
@@ -48,17 +51,28 @@ status=0
 log_dir="$build_dir/lint-logs"
 rm -rf "$log_dir"
 mkdir -p "$log_dir"
-# One clang-tidy per file, $jobs at a time; each writes its own log.
+# One clang-tidy per file, $jobs at a time; each writes its own log. A file
+# clang-tidy passed before with the same input (.ci/lint_key.py: version,
+# configuration, command, preprocessed text) is not analysed again: the
+# torch TUs cost a minute each, their preprocessing a second.
+mkdir -p "$cache_dir"
 run_tidy() {
-  local file="$1" log="$log_dir/$(echo "$1" | tr / _).log"
+  local file="$1" log="$log_dir/$(echo "$1" | tr / _).log" key
+  key=$(python3 .ci/lint_key.py "$clang_tidy" "$build_dir" "$file") || key=
+  if [ -n "$key" ] && [ -e "$cache_dir/$key" ]; then
+    : >"$log"
+    echo "ok   $file (unchanged since a clean run)"
+    return 0
+  fi
   case "$file" in
     fuzz/*) "$clang_tidy" --quiet --warnings-as-errors='*' "$file" -- -std=c++17 -Itool -Ifuzz >"$log" 2>&1 ;;
     *) "$clang_tidy" --quiet --warnings-as-errors='*' -p "$build_dir" "$file" >"$log" 2>&1 ;;
   esac || { echo "FAIL $file"; return 1; }
+  if [ -n "$key" ]; then echo "$file" >"$cache_dir/$key"; fi
   echo "ok   $file"
 }
 export -f run_tidy
-export clang_tidy build_dir log_dir
+export clang_tidy build_dir log_dir cache_dir
 if ! printf '%s\0' "${sources[@]}" "${fuzz_sources[@]}" | xargs -0 -n 1 -P "$jobs" bash -c 'run_tidy "$0"'; then
   status=1
 fi

@@ -22,7 +22,9 @@ root="$PWD"
 name=${1:?usage: .ci/pip.sh pip|pip-cuda}
 case "$name" in
   pip)
-    requirements=(torch==2.13.0)
+    # numpy: the test fixtures use it, and without it torch warns
+    # ("Failed to initialize NumPy") on every conversion.
+    requirements=(torch==2.13.0 numpy)
     tests=() ;;                      # the whole suite
   pip-cuda)
     requirements=(torch==2.14.1 torchvision==0.29.1)

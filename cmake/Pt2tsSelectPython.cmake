@@ -87,7 +87,9 @@ macro(pt2ts_select_python)
   # How a user makes another environment pt2ts can embed (--python): from
   # the same base interpreter, seeing the same torch.
   if(PT2TS_PYTHON_IS_VENV)
-    set(PT2TS_VENV_RECIPE "${PT2TS_PYTHON_HOME}/python3 -m venv DIR, then DIR/bin/pip install torch==${PT2TS_PYTHON_TORCH_VERSION}")
+    # pip pins the public version: 2.13.0 of 2.13.0+cpu.
+    string(REGEX REPLACE "[+].*" "" _pt2ts_torch_public "${PT2TS_PYTHON_TORCH_VERSION}")
+    set(PT2TS_VENV_RECIPE "${PT2TS_PYTHON_HOME}/python3 -m venv DIR, then DIR/bin/pip install torch==${_pt2ts_torch_public}")
   else()
     set(PT2TS_VENV_RECIPE "${PT2TS_PYTHON_HOME}/python3 -m venv --system-site-packages DIR")
   endif()
