@@ -7,7 +7,7 @@ input with the same rules, as ccache reasons about compilers.
 
     lint_key.py CLANG_TIDY BUILD_DIR FILE
 
-FILE is relative to the checkout; files of fuzz/ are not in the build's
+Run from the checkout's root; FILE is relative to it; files of fuzz/ are not in the build's
 compile_commands.json and get lint.sh's own command for them."""
 
 import hashlib
@@ -49,11 +49,14 @@ def main(clang_tidy, build_dir, path):
     digest.update(version)
     with open(".clang-tidy", "rb") as file:
         digest.update(file.read())
+    # The checkout's own path is left out (as CCACHE_BASEDIR does), so that a
+    # fresh clone elsewhere finds the results of earlier runs.
+    checkout = os.getcwd().encode()
     arguments, directory = compile_command(build_dir, path)
-    digest.update("\0".join(arguments).encode())
+    digest.update("\0".join(arguments).encode().replace(checkout, b"<checkout>"))
     text = subprocess.run(preprocess_command(arguments), cwd=directory, capture_output=True,
                           check=True).stdout
-    digest.update(text)
+    digest.update(text.replace(checkout, b"<checkout>"))
     print(digest.hexdigest())
 
 

@@ -14,7 +14,8 @@
 #   naming both and the ways out.
 # The comparison is between files: the libtorch_cpu the package's imported
 # target names and the one `import torch` mapped into memory, both resolved
-# through their symbolic links.
+# through their symbolic links; and between the package's version (its
+# headers) and torch's.
 include(Pt2tsTorchLibraries)
 
 macro(pt2ts_find_torch)
@@ -24,11 +25,23 @@ macro(pt2ts_find_torch)
     # The package's root (the folder holding lib/libtorch_cpu.so) goes in
     # too: TorchConfig looks for libtorch.so with a plain find_library(),
     # which would otherwise take a system libtorch-dev's before the wheel's.
+    # Not where the user names another package with Torch_DIR: that
+    # package's own find_library() calls would then take the wheel's files.
     get_filename_component(_pt2ts_torch_root "${PT2TS_PYTHON_LIBTORCH_CPU}" DIRECTORY)
     get_filename_component(_pt2ts_torch_root "${_pt2ts_torch_root}" DIRECTORY)
     set(PT2TS_TORCH_PREFIXES "${PT2TS_PYTHON_TORCH_CMAKE_PREFIX}" "${_pt2ts_torch_root}")
-    list(APPEND CMAKE_PREFIX_PATH ${PT2TS_TORCH_PREFIXES})
-    _pt2ts_find_cuda_toolkit()
+    set(_pt2ts_other_torch_dir OFF)
+    if(Torch_DIR)
+      file(REAL_PATH "${Torch_DIR}" _pt2ts_theirs)
+      file(REAL_PATH "${PT2TS_PYTHON_TORCH_CMAKE_PREFIX}/Torch" _pt2ts_ours)
+      if(NOT _pt2ts_theirs STREQUAL _pt2ts_ours)
+        set(_pt2ts_other_torch_dir ON)
+      endif()
+    endif()
+    if(NOT _pt2ts_other_torch_dir)
+      list(APPEND CMAKE_PREFIX_PATH ${PT2TS_TORCH_PREFIXES})
+      _pt2ts_find_cuda_toolkit()
+    endif()
   endif()
   find_package(Torch REQUIRED)
   _pt2ts_check_torch_is_pythons()
@@ -63,7 +76,11 @@ function(_pt2ts_check_torch_is_pythons)
     list(JOIN files ", " files)
     set(linked_real "${files}")
   endif()
-  if(linked_real STREQUAL python_real)
+  # And the headers: the package's version is the torch version's release
+  # (1.13.0 of Debian's 1.13.0a0, 2.13.0 of 2.13.0+cpu).
+  string(REGEX MATCH "^[0-9]+[.][0-9]+[.][0-9]+" python_release "${PT2TS_PYTHON_TORCH_VERSION}")
+  string(REGEX MATCH "^[0-9]+[.][0-9]+[.][0-9]+" package_release "${Torch_VERSION}")
+  if(linked_real STREQUAL python_real AND python_release STREQUAL package_release)
     return()
   endif()
   set(hint "")
