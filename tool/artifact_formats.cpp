@@ -18,6 +18,11 @@ const ArtifactFormat* FindArtifactFormat(const std::string& name) {
   return nullptr;
 }
 
+bool IsExportedFormat(const std::string& name) {
+  const ArtifactFormat* format = FindArtifactFormat(name);
+  return format != nullptr && !format->torchscript;
+}
+
 const ArtifactFormat* ArtifactFormatOfPath(const std::string& path) {
   for (const ArtifactFormat* format = kArtifactFormats; format->name != nullptr; ++format) {
     const size_t length = std::strlen(format->extension);

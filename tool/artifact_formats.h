@@ -24,6 +24,9 @@ extern const ArtifactFormat kArtifactFormats[];
 // The format named `name`, or null.
 const ArtifactFormat* FindArtifactFormat(const std::string& name);
 
+// Whether `name` is a format captured with torch.export (not TorchScript).
+bool IsExportedFormat(const std::string& name);
+
 // The format whose extension `path` ends in, or null.
 const ArtifactFormat* ArtifactFormatOfPath(const std::string& path);
 

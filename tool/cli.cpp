@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <deque>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -46,19 +48,8 @@ constexpr const char* kFooter =
     "Exit codes: 0 success, 1 conversion failed, 2 usage error,\n"
     "128+N killed by signal N (the output is never left half-written).";
 
-// Parses one --args/--kwargs value; on a malformed literal reports a usage
-// error and returns false.
-bool ParseValue(const std::string& where, const std::string& text, Value* value) {
-  ParseResult result = ParseCommandLineValue(text);
-  if (!result.ok) {
-    PrintError(where + ": " + result.error);
-    return false;
-  }
-  *value = std::move(result.value);
-  return true;
-}
-
-bool FillKwargs(const std::vector<std::string>& raw, ConvertOptions* options) {
+// The --kwargs pairs; "" or the usage error's message.
+std::string FillKwargs(const std::vector<std::string>& raw, KeywordArguments* kwargs) {
   if (raw.size() % 2 != 0) {
     std::string message = "--kwargs takes KEY VALUE pairs, got " + std::to_string(raw.size()) +
                           " values (an odd count)";
@@ -70,34 +61,47 @@ bool FillKwargs(const std::vector<std::string>& raw, ConvertOptions* options) {
         break;
       }
     }
-    PrintError(message);
-    return false;
+    return message;
   }
   std::set<std::string> seen;
   for (size_t i = 0; i < raw.size(); i += 2) {
     const std::string& key = raw[i];
     if (!IsPythonIdentifier(key)) {
-      PrintError("--kwargs key '" + key + "' is not a Python identifier (expected KEY VALUE pairs)");
-      return false;
+      return "--kwargs key '" + key + "' is not a Python identifier (expected KEY VALUE pairs)";
     }
-    if (!seen.insert(key).second) {
-      PrintError("--kwargs key '" + key + "' is given twice");
-      return false;
-    }
-    Value value;
-    if (!ParseValue("--kwargs " + key, raw[i + 1], &value)) return false;
-    options->kwargs.emplace_back(key, std::move(value));
+    if (!seen.insert(key).second) return "--kwargs key '" + key + "' is given twice";
+    ParseResult value = ParseCommandLineValue(raw[i + 1]);
+    if (!value.ok) return "--kwargs " + key + ": " + value.error;
+    kwargs->emplace_back(key, std::move(value.value));
   }
-  return true;
+  return "";
 }
 
-bool FillArgs(const std::vector<std::string>& raw, ConvertOptions* options) {
+std::string FillArgs(const std::vector<std::string>& raw, std::vector<Value>* args) {
   for (size_t i = 0; i < raw.size(); ++i) {
-    Value value;
-    if (!ParseValue("--args value " + std::to_string(i + 1), raw[i], &value)) return false;
-    options->args.push_back(std::move(value));
+    ParseResult value = ParseCommandLineValue(raw[i]);
+    if (!value.ok) return "--args value " + std::to_string(i + 1) + ": " + value.error;
+    args->push_back(std::move(value.value));
   }
-  return true;
+  return "";
+}
+
+std::string FillInputSpecs(const std::vector<std::string>& raw, std::vector<InputSpec>* specs) {
+  for (const std::string& text : raw) {
+    InputSpecResult spec = ParseInputSpec(text);
+    if (!spec.ok) return spec.error;
+    specs->push_back(spec.spec);
+  }
+  return "";
+}
+
+std::string FillDynamicDims(const std::vector<std::string>& raw, std::vector<DynamicDim>* dims) {
+  for (const std::string& text : raw) {
+    DynamicDimResult dim = ParseDynamicDim(text);
+    if (!dim.ok) return dim.error;
+    dims->push_back(dim.dim);
+  }
+  return "";
 }
 
 // CLI11 splits a value written as "[a,b]" into several values, and gives an
@@ -123,32 +127,57 @@ void Unprotect(std::string* value) {
   if (!value->empty() && value->front() == kProtectMark) value->erase(value->begin());
 }
 
-// Every option is declared through this class, which makes unmarking a
-// property of the declaration: no option can forget it. Single values are
-// unmarked before CLI11 converts and validates them; lists after parsing,
-// when the empty value of a bare option (unmarked) is dropped and the
-// user's own empty values (marked) are kept.
+// Every option is declared through this class, by its type (the shapes
+// convert_options.def lists), which makes unmarking a property of the
+// declaration: no option can forget it. Single values are unmarked before
+// CLI11 converts and validates them; lists after parsing, when the empty
+// value of a bare option (unmarked) is dropped and the user's own empty
+// values (marked) are kept. Typed lists are parsed from their texts then.
 class OptionDeclarations {
  public:
   explicit OptionDeclarations(CLI::App* app) : app_(app) {}
 
-  template <typename T>
-  CLI::Option* Value(const std::string& names, T* target, const std::string& help) {
-    return app_->add_option(names, *target, help)->transform(kUnmark);
+  CLI::Option* Add(const std::string& names, std::string* target, const std::string& help) {
+    CLI::Option* option = app_->add_option(names, *target, help)->transform(kUnmark);
+    return target->empty() ? option : option->capture_default_str();
   }
 
-  CLI::Option* List(const std::string& names, std::vector<std::string>* target,
-                    const std::string& help) {
-    lists_.push_back(target);
-    return app_->add_option(names, *target, help);
+  CLI::Option* Add(const std::string& names, double* target, const std::string& help) {
+    return app_->add_option(names, *target, help)->transform(kUnmark)->capture_default_str();
   }
 
-  CLI::Option* Flag(const std::string& names, bool* target, const std::string& help) {
+  CLI::Option* Add(const std::string& names, bool* target, const std::string& help) {
     return app_->add_flag(names, *target, help);
   }
 
-  // After a successful parse.
-  void UnmarkLists() {
+  // One value per use, repeatable.
+  CLI::Option* Add(const std::string& names, std::vector<std::string>* target,
+                   const std::string& help) {
+    return List(names, target, help)->take_all()->allow_extra_args(false);
+  }
+
+  CLI::Option* Add(const std::string& names, std::vector<InputSpec>* target,
+                   const std::string& help) {
+    return Add(names, Typed(target, FillInputSpecs), help);
+  }
+
+  CLI::Option* Add(const std::string& names, std::vector<DynamicDim>* target,
+                   const std::string& help) {
+    return Add(names, Typed(target, FillDynamicDims), help);
+  }
+
+  // Every value up to the next option.
+  CLI::Option* Add(const std::string& names, std::vector<Value>* target, const std::string& help) {
+    return List(names, Typed(target, FillArgs), help)->expected(0, -1);
+  }
+
+  CLI::Option* Add(const std::string& names, KeywordArguments* target, const std::string& help) {
+    return List(names, Typed(target, FillKwargs), help)->expected(0, -1);
+  }
+
+  // After a successful parse: unmarks the lists, then parses the typed
+  // ones; "" or the first usage error.
+  std::string Finish() {
     for (std::vector<std::string>* list : lists_) {
       std::vector<std::string> kept;
       for (std::string value : *list) {
@@ -158,6 +187,11 @@ class OptionDeclarations {
       }
       *list = std::move(kept);
     }
+    for (const auto& parse : typed_) {
+      std::string error = parse();
+      if (!error.empty()) return error;
+    }
+    return "";
   }
 
   // The options written on the command line, by their first long name.
@@ -170,6 +204,22 @@ class OptionDeclarations {
   }
 
  private:
+  CLI::Option* List(const std::string& names, std::vector<std::string>* target,
+                    const std::string& help) {
+    lists_.push_back(target);
+    return app_->add_option(names, *target, help);
+  }
+
+  // A list of texts, parsed into *target by `parse` once the command line is.
+  template <typename T>
+  std::vector<std::string>* Typed(T* target,
+                                  std::string (*parse)(const std::vector<std::string>&, T*)) {
+    texts_.emplace_back();
+    std::vector<std::string>* texts = &texts_.back();
+    typed_.push_back([texts, target, parse] { return parse(*texts, target); });
+    return texts;
+  }
+
   const CLI::Validator kUnmark{[](std::string& value) {
                                  Unprotect(&value);
                                  return std::string();
@@ -177,7 +227,22 @@ class OptionDeclarations {
                                ""};
   CLI::App* app_;
   std::vector<std::vector<std::string>*> lists_;
+  std::deque<std::vector<std::string>> texts_;  // stable addresses
+  std::vector<std::function<std::string()>> typed_;
 };
+
+// The CHECK column's validators. kAnyValue accepts everything.
+const CLI::Validator kAnyValue;
+
+const CLI::Validator kMethodName = CLI::IsMember({"script", "trace", "auto"});
+
+const CLI::Validator kFormatName(
+    [](std::string& name) {
+      return FindArtifactFormat(name) != nullptr
+                 ? std::string()
+                 : "'" + name + "' is not a format (known: " + ArtifactFormatNames() + ")";
+    },
+    "");
 
 // A tolerance: a finite number >= 0 (CLI11's range check prints the range as
 // a 300-digit number and lets "nan" through).
@@ -210,6 +275,18 @@ const CLI::Validator kPathPrefixMap(
     },
     "OLD=NEW");
 
+// Declares one option of convert_options.def, when it is on the command line.
+template <bool kOnCommandLine, typename T>
+void Declare(OptionDeclarations* declare, const char* names, const char* env,
+             const CLI::Validator& check, T* target, const char* help) {
+  if constexpr (kOnCommandLine) {
+    CLI::Option* option = declare->Add(names, target, help);
+    if (names[0] != '-') option->required();
+    if (*env != '\0') option->envname(env);
+    if (&check != &kAnyValue) option->check(check);
+  }
+}
+
 CommandLine UsageError(const std::string& message) {
   PrintError(message);
   std::fprintf(stderr, "Run 'pt2ts --help' for usage.\n");
@@ -224,136 +301,18 @@ CommandLine UsageError(const std::string& message) {
 CommandLine ParseCommandLine(int argc, const char* const* argv) {
   CommandLine result;
   ConvertOptions& options = result.options;
-  std::vector<std::string> raw_args;
-  std::vector<std::string> raw_kwargs;
-  std::vector<std::string> raw_input_specs;
-  std::vector<std::string> raw_check_specs;
-  std::vector<std::string> raw_dynamic_dims;
 
   CLI::App app{kDescription, "pt2ts"};
   app.footer(kFooter);
   app.set_version_flag("--version", std::string("pt2ts ") + kPt2tsVersion);
   app.get_formatter()->column_width(30);
   OptionDeclarations declare(&app);
-
-  declare.Value("module_path", &options.module_path,
-                "Python file (model.py), package folder, or dotted module name (zoo.models)")
-      ->required();
-  declare.Value("model_name", &options.model_name,
-                "Class or factory function in that module returning a torch.nn.Module")
-      ->required();
-  declare.Value("-s,--save_path,--save-path", &options.save_path,
-                "Where to write the TorchScript file; its folder is created if missing")
-      ->capture_default_str();
-  declare.Value("-w,--state_dict,--state-dict", &options.state_dict_path,
-                "Weights: a state dict or training checkpoint saved with torch.save");
-  declare.Value("--state_key,--state-key", &options.state_key,
-                "Take the state dict from checkpoint[KEY] (default: the file itself if it is a "
-                "state dict, else the first of state_dict, model_state_dict, model_state, model, "
-                "net, network, module, weights, params)");
-  declare.List("--args", &raw_args, "Constructor positional arguments")->expected(0, -1);
-  declare.List("--kwargs", &raw_kwargs, "Constructor keyword arguments: KEY VALUE [KEY VALUE ...]")
-      ->expected(0, -1);
-  declare.List("--pythonpath", &options.python_paths,
-               "Add an import root to sys.path (repeatable; searched in order)")
-      ->take_all()
-      ->allow_extra_args(false);
-  declare.Value("--python", &options.python_executable,
-                "Run as this virtual environment's interpreter (its bin/python), so packages "
-                "installed there import")
-      ->envname("PT2TS_PYTHON");
-  declare.Flag("--trust-weights", &options.trust_weights,
-               "Allow the weights file to run code when unpickled (only for files you trust)");
-  declare.Flag("--non-strict", &options.non_strict,
-               "Load the weights that match the model; report the rest as a warning");
-  declare.Flag("--train", &options.train, "Keep training mode (default: model.eval())");
-  declare.Flag("-v,--verbose", &options.verbose, "Report each step with its time");
-  declare.List("--example-input", &raw_input_specs,
-               "Check the artifact on a random input of this shape and dtype (one per forward "
-               "argument, in order): 1x3x224x224, 2x20x80:float32, 2:int64. Floats are "
-               "standard normal, integers in [0, 10), from a fixed seed")
-      ->take_all()
-      ->allow_extra_args(false);
-  declare.Value("--example-inputs", &options.example_inputs_path,
-                "Check the artifact on the inputs in this file: a tensor or a tuple/list of "
-                "tensors saved with torch.save (for inputs that must be valid, e.g. token ids)");
-  declare.List("--check-input", &raw_check_specs,
-               "One more input set, only to check the artifact (same grammar as "
-               "--example-input, one per forward argument), e.g. with another batch size: for "
-               "traces also torch's own trace check")
-      ->take_all()
-      ->allow_extra_args(false);
-  declare.Value("--check-inputs", &options.check_inputs_path,
-                "More input sets to check on, from a file saved with torch.save: a tensor or a "
-                "tuple of tensors (one set), or a list of tuples (several sets)");
-  declare.Value("--method", &options.method,
-                "How the model is captured: script (torch.jit.script; keeps Python control "
-                "flow), trace (torch.jit.trace on the example inputs, for models scripting "
-                "refuses; records one path through the model), auto (script, and trace when "
-                "scripting fails and example inputs are given)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"script", "trace", "auto"}));
-  declare.Value("--format", &options.format,
-                "What to write: torchscript (a TorchScript archive for torch::jit::load; the "
-                "default), lite (a lite-interpreter file for torch::jit::_load_for_mobile; the "
-                "default for a save path ending in .ptl) or aoti (an AOTInductor package for "
-                "torch::inductor::AOTIModelPackageLoader, made with torch.export; needs torch >= "
-                "2.6 and example inputs; the default for a save path ending in .pt2)")
-      ->check([](const std::string& name) {
-        return FindArtifactFormat(name) != nullptr
-                   ? std::string()
-                   : "'" + name + "' is not a format (known: " + ArtifactFormatNames() + ")";
-      });
-  declare.List("--dynamic-dim", &raw_dynamic_dims,
-               "For .pt2 packages: INPUT:DIM[:MIN:MAX], dimension DIM of forward argument INPUT "
-               "(both from 0) takes any size (within MIN..MAX) instead of the example input's "
-               "only (repeatable), e.g. 0:0:1:16 for a batch of 1 to 16. Without it a package "
-               "accepts the example inputs' shapes only")
-      ->take_all()
-      ->allow_extra_args(false);
-  declare.Flag("--freeze", &options.freeze,
-               "torch.jit.freeze the captured model: parameters become constants, batch norms "
-               "fold into convolutions (eval mode only)");
-  declare.List("--preserve", &options.preserve,
-               "With --freeze: keep this attribute or method (repeatable)")
-      ->take_all()
-      ->allow_extra_args(false);
-  declare.Value("--rtol", &options.rtol, "Relative tolerance of the check against eager PyTorch")
-      ->capture_default_str()
-      ->check(kTolerance);
-  declare.Value("--atol", &options.atol, "Absolute tolerance of the check against eager PyTorch")
-      ->capture_default_str()
-      ->check(kTolerance);
-  declare.Flag("--allow-torch-version-mismatch", &options.allow_torch_version_mismatch,
-               "Convert even though the Python environment's torch is another version than "
-               "pt2ts's LibTorch (the artifact may not load in your C++ program)");
-  declare.Value("--depfile", &options.depfile_path,
-                "Also write a Makefile-style depfile listing every file the conversion read: the "
-                "Python files it imported from outside the Python installation, the weights, "
-                "the inputs and --depends files (for build systems)");
-  declare.List("--depends", &options.depends,
-               "Another file the artifact depends on, such as data the model reads (repeatable): "
-               "recorded with its SHA-256 in the metadata and listed in the depfile")
-      ->take_all()
-      ->allow_extra_args(false);
-
-  // The conversion cache (README "Conversion cache") and path mapping.
-  declare.Value("--cache-dir", &options.cache_dir,
-                "Keep converted artifacts in this folder and reuse them when nothing they depend "
-                "on changed (the cache is off without it)")
-      ->envname("PT2TS_CACHE_DIR");
-  declare.Flag("--no-cache", &options.no_cache, "Do not use the cache for this conversion");
-  declare.Value("--cache-max-size", &options.cache_max_size,
-                "The cache folder's maximum size, e.g. 5G (the default), 500M, 2Gi; least "
-                "recently used artifacts go first")
-      ->envname("PT2TS_CACHE_MAX_SIZE")
-      ->check(kCacheSize);
-  declare.List("--path-prefix-map", &options.path_prefix_maps,
-               "Record paths under folder OLD as under NEW in the artifact (repeatable; like "
-               "-ffile-prefix-map), so checkouts in different folders give identical files")
-      ->take_all()
-      ->allow_extra_args(false)
-      ->check(kPathPrefixMap);
+  // Every row of convert_options.def that has NAMES; no leading '-' makes a
+  // required positional.
+#define PT2TS_OPTION(type, field, default_value, names, env, check, cmake, key, help) \
+  Declare<(sizeof(names) > 1)>(&declare, names, env, check, &options.field, help);
+#include "options/convert_options.def"
+#undef PT2TS_OPTION
 
   try {
     std::vector<std::string> arguments;  // CLI11 wants them in reverse order
@@ -374,30 +333,13 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   } catch (const CLI::ParseError& e) {
     return UsageError(e.what());
   }
-  declare.UnmarkLists();
+  const std::string list_error = declare.Finish();
+  if (!list_error.empty()) return UsageError(list_error);
 
   // Absolute, so sys.executable stays valid whatever the model does with the
   // current directory.
   if (!options.python_executable.empty()) {
     options.python_executable = AbsolutePath(options.python_executable);
-  }
-  for (const auto& [texts, specs] : {std::pair{&raw_input_specs, &options.example_inputs},
-                                      std::pair{&raw_check_specs, &options.check_inputs}}) {
-    for (const std::string& text : *texts) {
-      InputSpecResult spec = ParseInputSpec(text);
-      if (!spec.ok) return UsageError(spec.error);
-      specs->push_back(spec.spec);
-    }
-  }
-  for (const std::string& text : raw_dynamic_dims) {
-    DynamicDimResult dim = ParseDynamicDim(text);
-    if (!dim.ok) return UsageError(dim.error);
-    options.dynamic_dims.push_back(dim.dim);
-  }
-  if (!FillArgs(raw_args, &options) || !FillKwargs(raw_kwargs, &options)) {
-    result.exit_now = true;
-    result.exit_code = kExitUsageError;
-    return result;
   }
   const std::set<std::string> written = declare.Written();
   if (options.format.empty()) {

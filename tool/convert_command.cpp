@@ -14,6 +14,7 @@
 #include "exit_codes.h"
 #include "input_checks.h"
 #include "library_loader.h"
+#include "options/named_files.h"
 #include "staged_output.h"
 #include "verification.h"
 
@@ -102,6 +103,9 @@ int RunConvertCommand(int argc, char** argv) {
     PrintError(error);
     return kExitConversionFailed;
   }
+  // The engine lists these files too: hashed once, here when the cache did.
+  options.named_files = cache.named_files().empty() ? DirectlyNamedFiles(options)
+                                                    : cache.named_files();
   ConvertResult result;
   int exit_code = convert(options, &result);
   if (exit_code != kExitSuccess) return exit_code;

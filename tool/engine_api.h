@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "convert_options.h"
+#include "options/convert_options.h"
 
 namespace pt2ts {
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "convert_options.h"
+#include "options/convert_options.h"
 
 namespace pt2ts {
 

@@ -20,11 +20,7 @@ bool HasCheckInputs(const ConvertOptions& options) {
 
 bool HasWeights(const ConvertOptions& options) { return !options.state_dict_path.empty(); }
 
-// Whether the format is captured with torch.export (not TorchScript).
-bool IsExported(const ConvertOptions& options) {
-  const ArtifactFormat* format = FindArtifactFormat(options.format);
-  return format != nullptr && !format->torchscript;
-}
+bool IsExported(const ConvertOptions& options) { return IsExportedFormat(options.format); }
 
 // Checked in order; the first broken rule is reported.
 const OptionRule kRules[] = {

@@ -6,7 +6,7 @@
 #include <set>
 #include <string>
 
-#include "convert_options.h"
+#include "options/convert_options.h"
 
 namespace pt2ts {
 

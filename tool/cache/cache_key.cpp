@@ -17,7 +17,7 @@ namespace pt2ts {
 namespace {
 
 // Bumped when the key, manifest or entry layout changes meaning.
-constexpr const char* kCacheFormat = "pt2ts-cache-key 1";
+constexpr const char* kCacheFormat = "pt2ts-cache-key 2";
 
 std::string BaseName(const std::string& path) {
   const size_t slash = path.find_last_of('/');
@@ -74,81 +74,94 @@ std::string CompilerIdentity() {
   return identity;
 }
 
-bool IsExportedFormat(const std::string& format) {
-  const ArtifactFormat* found = FindArtifactFormat(format);
-  return found != nullptr && !found->torchscript;
+// Each option type of convert_options.def as key text.
+std::string KeyText(const std::string& value) { return value; }
+std::string KeyText(bool value) { return value ? "1" : "0"; }
+std::string KeyText(const Value& value) { return ToPythonLiteral(value); }
+std::string KeyText(const InputSpec& spec) { return FormatInputSpec(spec); }
+std::string KeyText(const DynamicDim& dim) { return FormatDynamicDim(dim); }
+std::string KeyText(double value) {
+  std::ostringstream text;
+  text.precision(17);
+  text << value;
+  return text.str();
 }
+std::string KeyText(const std::pair<std::string, Value>& kwarg) {
+  return kwarg.first + "=" + ToPythonLiteral(kwarg.second);
+}
+
+// The key's lines, one per value (a list gives one line per element).
+class KeyLines {
+ public:
+  KeyLines(const PathPrefixMap& map) : map_(map) {}
+
+  void Line(const std::string& name, const std::string& value) {
+    text_ << name << " " << Escaped(value) << "\n";
+  }
+
+  template <KeyRole kRole, typename T>
+  void Add(const char* name, const T& value) {
+    if constexpr (kRole == KeyRole::kText) {
+      Line(name, KeyText(value));
+    } else if constexpr (kRole == KeyRole::kPath) {
+      Line(name, value.empty() ? "" : map_.Apply(AbsolutePath(value)));
+    } else if constexpr (kRole == KeyRole::kModule) {
+      Line(name, IsPathLike(value) ? map_.Apply(AbsolutePath(value)) : value);
+    } else if constexpr (kRole == KeyRole::kOutputName) {
+      Line(name, BaseName(value));
+    } else if constexpr (kRole == KeyRole::kPrefixMaps) {
+      for (const std::string& prefix : map_.NewPrefixes()) Line(name, prefix);
+    }
+    // k...File roles enter through DirectKey's file lines; kNone not at all.
+  }
+
+  template <KeyRole kRole, typename T>
+  void Add(const char* name, const std::vector<T>& values) {
+    if constexpr (kRole == KeyRole::kText || kRole == KeyRole::kPath) {
+      for (const T& value : values) Add<kRole>(name, value);
+    } else {
+      Add<kRole, std::vector<T>>(name, values);  // the whole list
+    }
+  }
+
+  std::string str() const { return text_.str(); }
+
+ private:
+  const PathPrefixMap& map_;
+  std::ostringstream text_;
+};
 
 }  // namespace
 
-std::vector<NamedFile> DirectlyNamedFiles(const ConvertOptions& options) {
-  std::vector<NamedFile> files;
-  if (!options.state_dict_path.empty()) files.push_back({"weights", AbsolutePath(options.state_dict_path)});
-  if (!options.example_inputs_path.empty()) {
-    files.push_back({"example_inputs", AbsolutePath(options.example_inputs_path)});
-  }
-  if (!options.check_inputs_path.empty()) {
-    files.push_back({"check_inputs", AbsolutePath(options.check_inputs_path)});
-  }
-  for (const std::string& path : options.depends) files.push_back({"depends", AbsolutePath(path)});
-  return files;
-}
-
 std::string DirectKeyText(const ConvertOptions& options, const PathPrefixMap& map,
                           const ToolIdentity& tool) {
-  std::ostringstream key;
-  key.precision(17);
-  auto line = [&key](const std::string& name, const std::string& value) {
-    key << name << " " << Escaped(value) << "\n";
-  };
-  line("format", kCacheFormat);
-  line("pt2ts_version", tool.pt2ts_version);
-  line("libtorch_version", tool.libtorch_version);
-  line("python_version", tool.python_version);
-  line("executable", tool.executable_sha256);
-  line("engine", tool.engine_sha256);
-  line("module_path", IsPathLike(options.module_path) ? map.Apply(AbsolutePath(options.module_path))
-                                                      : options.module_path);
-  line("model_name", options.model_name);
-  // TorchScript names the archive's top folder after the output file.
-  line("output_name", BaseName(options.save_path));
-  line("state_key", options.state_key);
-  for (const Value& value : options.args) line("arg", ToPythonLiteral(value));
-  for (const auto& [name, value] : options.kwargs) line("kwarg " + Escaped(name), ToPythonLiteral(value));
-  for (const std::string& folder : options.python_paths) line("pythonpath", map.Apply(AbsolutePath(folder)));
-  line("python", options.python_executable.empty() ? "" : map.Apply(options.python_executable));
-  line("trust_weights", options.trust_weights ? "1" : "0");
-  line("non_strict", options.non_strict ? "1" : "0");
-  line("train", options.train ? "1" : "0");
-  for (const InputSpec& spec : options.example_inputs) line("example_input", FormatInputSpec(spec));
-  for (const InputSpec& spec : options.check_inputs) line("check_input", FormatInputSpec(spec));
-  line("method", options.method);
-  line("freeze", options.freeze ? "1" : "0");
-  for (const std::string& kept : options.preserve) line("preserve", kept);
-  line("artifact_format", options.format);
-  for (const DynamicDim& dim : options.dynamic_dims) line("dynamic_dim", FormatDynamicDim(dim));
+  KeyLines key(map);
+  key.Line("format", kCacheFormat);
+  key.Line("pt2ts_version", tool.pt2ts_version);
+  key.Line("libtorch_version", tool.libtorch_version);
+  key.Line("python_version", tool.python_version);
+  key.Line("executable", tool.executable_sha256);
+  key.Line("engine", tool.engine_sha256);
+#define PT2TS_OPTION(type, field, default_value, names, env, check, cmake, key_role, help) \
+  key.Add<KeyRole::key_role>(#field, options.field);
+#include "options/convert_options.def"
+#undef PT2TS_OPTION
   if (IsExportedFormat(options.format)) {
-    line("cxx", CompilerIdentity());
+    key.Line("cxx", CompilerIdentity());
     for (char** variable = environ; *variable != nullptr; ++variable) {
-      if (std::strncmp(*variable, "TORCHINDUCTOR_", 14) == 0) line("environment", *variable);
+      if (std::strncmp(*variable, "TORCHINDUCTOR_", 14) == 0) key.Line("environment", *variable);
     }
   }
-  std::ostringstream tolerances;
-  tolerances.precision(17);
-  tolerances << options.rtol << " " << options.atol;
-  line("tolerances", tolerances.str());
-  line("allow_torch_version_mismatch", options.allow_torch_version_mismatch ? "1" : "0");
-  for (const std::string& prefix : map.NewPrefixes()) line("path_prefix_map", prefix);
   return key.str();
 }
 
 std::string DirectKey(const std::string& key_text, const std::vector<NamedFile>& files,
-                      const std::vector<std::string>& file_hashes, const PathPrefixMap& map) {
+                      const PathPrefixMap& map) {
   Sha256 hash;
   hash.Update(key_text);
-  for (size_t i = 0; i < files.size(); ++i) {
-    hash.Update("file " + files[i].kind + " " + Escaped(map.Apply(files[i].path)) + " " +
-                file_hashes[i] + "\n");
+  for (const NamedFile& file : files) {
+    hash.Update("file " + file.kind + " " + Escaped(map.Apply(file.path)) + " " + file.sha256 +
+                "\n");
   }
   return hash.HexDigest();
 }

@@ -8,18 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "convert_options.h"
+#include "options/convert_options.h"
 #include "path_prefix_map.h"
 
 namespace pt2ts {
-
-// A file the command line names (weights, inputs files, --depends).
-struct NamedFile {
-  std::string kind;  // as in engine_api.h's InputFile
-  std::string path;  // absolute
-};
-
-std::vector<NamedFile> DirectlyNamedFiles(const ConvertOptions& options);
 
 // What pt2ts itself is: versions and the contents of its own executable and
 // engine library (a rebuilt pt2ts never serves an older one's artifacts).
@@ -32,14 +24,15 @@ struct ToolIdentity {
 };
 
 // The key's text without file contents, one "name value" line per
-// ingredient; paths absolute and mapped through `map`. Options that do not
-// change the artifact (-v, --depfile, the cache's own) are left out.
+// ingredient; paths absolute and mapped through `map`. Each option enters
+// as its KEY role in convert_options.def says; kNone ones (-v, --depfile,
+// the cache's own) are left out.
 std::string DirectKeyText(const ConvertOptions& options, const PathPrefixMap& map,
                           const ToolIdentity& tool);
 
 // SHA-256 of the text followed by "file KIND MAPPED_PATH SHA256" per named
-// file (hashes in the same order as `files`).
+// file (options/named_files.h, hashed).
 std::string DirectKey(const std::string& key_text, const std::vector<NamedFile>& files,
-                      const std::vector<std::string>& file_hashes, const PathPrefixMap& map);
+                      const PathPrefixMap& map);
 
 }  // namespace pt2ts

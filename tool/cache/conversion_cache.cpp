@@ -11,6 +11,7 @@
 #include "directories.h"
 #include "library_loader.h"
 #include "library_locations.h"
+#include "options/named_files.h"
 #include "pt2ts_build_info.h"
 #include "pt2ts_version.h"
 
@@ -80,12 +81,12 @@ bool ConversionCache::ComputeDirectKey() {
     Warn(error);
     return false;
   }
-  const std::vector<NamedFile> files = DirectlyNamedFiles(options_);
-  std::vector<std::string> hashes(files.size());
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (!memo_.Hash(files[i].path, &hashes[i], &error)) return false;  // the conversion reports it
+  std::vector<NamedFile> files = DirectlyNamedFiles(options_);
+  for (NamedFile& file : files) {
+    if (!memo_.Hash(file.path, &file.sha256, &error)) return false;  // the conversion reports it
   }
-  direct_key_ = DirectKey(DirectKeyText(options_, map_, tool), files, hashes, map_);
+  direct_key_ = DirectKey(DirectKeyText(options_, map_, tool), files, map_);
+  named_files_ = std::move(files);
   return true;
 }
 

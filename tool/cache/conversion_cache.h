@@ -13,7 +13,7 @@
 #include "cache/local_store.h"
 #include "cache/manifest.h"
 #include "cache/remote_store.h"
-#include "convert_options.h"
+#include "options/convert_options.h"
 #include "engine_api.h"
 #include "path_prefix_map.h"
 
@@ -33,6 +33,10 @@ class ConversionCache {
   explicit ConversionCache(const ConvertOptions& options);
 
   bool enabled() const { return enabled_; }
+
+  // The files the options name, hashed for the key; empty when the key
+  // could not be computed.
+  const std::vector<NamedFile>& named_files() const { return named_files_; }
 
   // Writes the cached artifact to `destination` and returns true on a hit;
   // *input_paths then lists the files for the depfile and *where says
@@ -66,6 +70,7 @@ class ConversionCache {
   FileHashMemo memo_;
   PathPrefixMap map_;
   std::string direct_key_;  // "" when it could not be computed
+  std::vector<NamedFile> named_files_;
   std::string remote_url_raw_;           // PT2TS_REMOTE_CACHE; "": none
   bool remote_opened_ = false;           // Remote() was called
   std::unique_ptr<RemoteStore> remote_;  // null: none, or it failed

@@ -40,69 +40,68 @@ py::module_ LoadEmbeddedPackage() {
   return py::module_::import("_pt2ts.driver");
 }
 
-py::list ValuesToPython(const std::vector<Value>& values) {
-  py::list list;
-  for (const Value& value : values) list.append(ValueToPython(value));
-  return list;
+// Each option type of convert_options.def as Python gets it (the types
+// options.py's record checks).
+py::object ToPython(const std::string& value) { return py::str(value); }
+py::object ToPython(bool value) { return py::bool_(value); }
+py::object ToPython(double value) { return py::float_(value); }
+py::object ToPython(const Value& value) { return ValueToPython(value); }
+
+// ((shape...), dtype)
+py::object ToPython(const InputSpec& spec) {
+  return py::make_tuple(py::tuple(py::cast(spec.shape)), spec.dtype);
 }
 
-// ((shape...), dtype) pairs.
-py::tuple SpecsToPython(const std::vector<InputSpec>& specs) {
+// (input, dim, min, max), with None for a bound not given.
+py::object ToPython(const DynamicDim& dim) {
+  const bool bounded = dim.min >= 0;
+  return py::make_tuple(dim.input, dim.dim, bounded ? py::cast(dim.min) : py::none(),
+                        bounded ? py::cast(dim.max) : py::none());
+}
+
+// (kind, path, sha256 or "")
+py::object ToPython(const NamedFile& file) {
+  return py::make_tuple(file.kind, file.path, file.sha256);
+}
+
+py::object ToPython(const KeywordArguments& kwargs) {
+  py::dict dict;
+  for (const auto& [key, value] : kwargs) dict[py::str(key)] = ValueToPython(value);
+  return dict;
+}
+
+template <typename T>
+py::object ToPython(const std::vector<T>& values) {
   py::list list;
-  for (const InputSpec& spec : specs) {
-    list.append(py::make_tuple(py::tuple(py::cast(spec.shape)), spec.dtype));
-  }
+  for (const T& value : values) list.append(ToPython(value));
   return py::tuple(list);
 }
 
-// (input, dim, min, max) per --dynamic-dim, with None for a bound not given.
-py::tuple DynamicDimsToPython(const std::vector<DynamicDim>& dims) {
-  py::list list;
-  for (const DynamicDim& dim : dims) {
-    const bool bounded = dim.min >= 0;
-    list.append(py::make_tuple(dim.input, dim.dim, bounded ? py::cast(dim.min) : py::none(),
-                               bounded ? py::cast(dim.max) : py::none()));
-  }
-  return py::tuple(list);
-}
-
-// The options as driver.main() takes them (options.Options checks the keys
-// and types): each value converted once, here.
+// The options as driver.main() takes them: one entry per row of
+// convert_options.def (options.Options checks them against the schema
+// below), plus what the engine itself knows.
 py::dict OptionsToPython(const ConvertOptions& options, const std::string& python_executable) {
   py::dict result;
-  result["module_path"] = options.module_path;
-  result["model_name"] = options.model_name;
-  result["save_path"] = options.save_path;
-  result["staging_path"] = options.staging_path;
-  result["check_path"] = options.check_path;
-  result["state_dict_path"] = options.state_dict_path;
-  result["state_key"] = options.state_key;
-  result["args"] = py::tuple(ValuesToPython(options.args));
-  py::dict kwargs;
-  for (const auto& [key, value] : options.kwargs) kwargs[py::str(key)] = ValueToPython(value);
-  result["kwargs"] = kwargs;
-  result["python_paths"] = py::tuple(py::cast(options.python_paths));
-  result["python_executable"] = python_executable;
-  result["trust_weights"] = options.trust_weights;
-  result["non_strict"] = options.non_strict;
-  result["train"] = options.train;
-  result["verbose"] = options.verbose;
-  result["start_time"] = options.start_time;
-  result["example_inputs"] = SpecsToPython(options.example_inputs);
-  result["example_inputs_path"] = options.example_inputs_path;
-  result["check_inputs"] = SpecsToPython(options.check_inputs);
-  result["check_inputs_path"] = options.check_inputs_path;
-  result["method"] = options.method;
-  result["freeze"] = options.freeze;
-  result["preserve"] = py::tuple(py::cast(options.preserve));
-  result["format"] = options.format;
-  result["dynamic_dims"] = DynamicDimsToPython(options.dynamic_dims);
-  result["depends"] = py::tuple(py::cast(options.depends));
-  result["allow_torch_version_mismatch"] = options.allow_torch_version_mismatch;
+#define PT2TS_OPTION(type, field, default_value, names, env, check, cmake, key, help) \
+  result[#field] = ToPython(options.field);
+#include "options/convert_options.def"
+#undef PT2TS_OPTION
+  result["python_executable"] = python_executable;  // the one the engine runs
   result["libtorch_version"] = kLibTorchVersion;
   result["pt2ts_version"] = kPt2tsVersion;
-  result["path_prefix_maps"] = py::tuple(py::cast(options.path_prefix_maps));
   return result;
+}
+
+// The Python type of each entry of OptionsToPython: {name: type name}.
+py::dict OptionSchema() {
+  py::dict schema;
+#define PT2TS_OPTION(cpp_type, field, default_value, names, env, check, cmake, key, help) \
+  schema[#field] = py::type::of(ToPython(cpp_type{})).attr("__name__");
+#include "options/convert_options.def"
+#undef PT2TS_OPTION
+  schema["libtorch_version"] = "str";
+  schema["pt2ts_version"] = "str";
+  return schema;
 }
 
 void ResultFromPython(const py::handle& python, ConvertResult* result) {
@@ -124,7 +123,7 @@ int RunDriver(const ConvertOptions& options, const std::string& python_executabl
   // formatting them later deadlocks (docs/stack-notes.md, "Embedding").
   try {
     py::module_ driver = LoadEmbeddedPackage();
-    py::object outcome = driver.attr("main")(OptionsToPython(options, python_executable));
+    py::object outcome = driver.attr("main")(OptionsToPython(options, python_executable), OptionSchema());
     const int exit_code = outcome.attr("exit_code").cast<int>();
     if (exit_code == kExitSuccess) ResultFromPython(outcome, result);
     return exit_code;

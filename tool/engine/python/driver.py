@@ -141,10 +141,11 @@ def convert(options):
                   python_libtorch_path=python_libtorch_path)
 
 
-def main(values):
-    """Runs the conversion on the front end's options (a dict); returns a
-    Result, whose exit_code is the process's."""
-    options = Options.from_front_end(values)
+def main(values, schema):
+    """Runs the conversion on the front end's options (a dict, with the
+    schema of their types); returns a Result, whose exit_code is the
+    process's."""
+    options = Options.from_front_end(values, schema)
     reporting.configure(options.start_time, options.verbose)
     torchscript_support.install(writes_torchscript=options.format != "aoti")
     try:

@@ -89,26 +89,28 @@ class Inventory:
     completed once the model is built (everything it imported is known)."""
 
     def __init__(self, options):
-        self._named = []  # (kind, path) of the files the command line names
-        if options.state_dict_path:
-            self._named.append(("weights", options.state_dict_path))
-        if options.example_inputs_path:
-            self._named.append(("example_inputs", options.example_inputs_path))
-        if options.check_inputs_path:
-            self._named.append(("check_inputs", options.check_inputs_path))
-        self._named.extend(("depends", path) for path in options.depends)
-        self._weights_digest = (_BackgroundDigest(options.state_dict_path)
-                                if options.state_dict_path else None)
+        # The files the options name, (kind, absolute path, SHA-256 or "")
+        # as the front end listed them: with their digests when the
+        # conversion cache hashed them, so that nothing is hashed twice.
+        # The weights, the large one, are hashed in the background otherwise.
+        self._named = options.named_files
+        self._digests = {path: (_BackgroundDigest(path) if kind == "weights" and not digest
+                                else digest)
+                         for kind, path, digest in self._named}
+
+    def _digest(self, path):
+        digest = self._digests[path]
+        if isinstance(digest, _BackgroundDigest):
+            return digest.hexdigest()
+        return digest or sha256(path)
 
     def complete(self):
         """All entries, sorted by path, one per file."""
         entries = {}
         for path, names in _imported_user_files().items():
             entries[path] = Entry(path, "module", sha256(path), names)
-        for kind, path in self._named:
-            path = os.path.abspath(path)
+        for kind, path, _ in self._named:
             if path in entries:
                 continue  # e.g. a DEPENDS file that was also imported
-            digest = self._weights_digest.hexdigest() if kind == "weights" else sha256(path)
-            entries[path] = Entry(path, kind, digest)
+            entries[path] = Entry(path, kind, self._digest(path))
         return tuple(entries[path] for path in sorted(entries))

@@ -1,65 +1,47 @@
 """The boundary with the front end: the options come in as one typed, frozen
-record, and the conversion's outcome goes back as one result object. A key
-the front end misspells, forgets or sends with the wrong type is an error
-here, at the boundary, instead of deep inside a conversion."""
+record, and the conversion's outcome goes back as one result object.
 
+The options are declared once, in tool/options/convert_options.def: the
+front end sends every row's value with a schema of their Python types, and
+a value of the wrong type is an error here, at the boundary, instead of
+deep inside a conversion. Each option's meaning is that file's HELP text."""
+
+import builtins
 import dataclasses
 
 from _pt2ts import environment_files
 
 
-@dataclasses.dataclass(frozen=True)
 class Options:
-    """What to convert and how (the front end's ConvertOptions)."""
+    """What to convert and how (the front end's ConvertOptions): one
+    read-only attribute per option, e.g. options.save_path."""
 
-    module_path: str
-    model_name: str
-    save_path: str
-    staging_path: str  # where the artifact is written (beside save_path)
-    check_path: str  # where the example inputs and eager outputs go
-    state_dict_path: str  # "" for none
-    state_key: str  # "" to detect
-    args: tuple  # constructor values, already Python objects
-    kwargs: dict
-    python_paths: tuple
-    python_executable: str
-    trust_weights: bool
-    non_strict: bool
-    train: bool
-    verbose: bool
-    start_time: float
-    example_inputs: tuple  # of (shape tuple, dtype name) pairs
-    example_inputs_path: str
-    check_inputs: tuple  # one more input set, (shape tuple, dtype name) pairs
-    check_inputs_path: str  # a file of one or several more input sets
-    method: str  # "script", "trace" or "auto"
-    freeze: bool
-    preserve: tuple  # attribute and method names freezing keeps
-    format: str  # "torchscript", "lite" or "aoti": the module format_<name>.py writes it
-    dynamic_dims: tuple  # (input, dim, min or None, max or None) per --dynamic-dim
-    depends: tuple  # further files the artifact depends on (CMake's DEPENDS)
-    allow_torch_version_mismatch: bool
-    libtorch_version: str
-    pt2ts_version: str
-    path_prefix_maps: tuple  # "OLD=NEW" texts, in command-line order (path_prefix_map.py)
+    __slots__ = ("_values",)
 
-    def __post_init__(self):
-        for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            if not isinstance(value, field.type):
-                raise TypeError("option %r must be %s, got %r"
-                                % (field.name, field.type.__name__, value))
-
-    @classmethod
-    def from_front_end(cls, values):
-        """Builds the record from the front end's dict, naming every unknown
-        or missing key at once."""
-        names = {field.name for field in dataclasses.fields(cls)}
-        unknown, missing = sorted(set(values) - names), sorted(names - set(values))
+    def __init__(self, values, schema):
+        unknown, missing = sorted(set(values) - set(schema)), sorted(set(schema) - set(values))
         if unknown or missing:
             raise TypeError("the front end and the engine disagree on the options: unknown %s, "
                             "missing %s" % (unknown or "none", missing or "none"))
-        return cls(**values)
+        for name, type_name in schema.items():
+            if not isinstance(values[name], getattr(builtins, type_name)):
+                raise TypeError("option %r must be %s, got %r" % (name, type_name, values[name]))
+        object.__setattr__(self, "_values", dict(values))
+
+    @classmethod
+    def from_front_end(cls, values, schema):
+        """Builds the record from the front end's dict and schema ({name:
+        Python type name}), naming every unknown or missing key at once."""
+        return cls(values, schema)
+
+    def __getattr__(self, name):
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError("no option %r (tool/options/convert_options.def)" % name) from None
+
+    def __setattr__(self, name, value):
+        raise AttributeError("options are read-only")
 
 
 @dataclasses.dataclass(frozen=True)
