@@ -81,7 +81,7 @@ int RunConvertCommand(int argc, char** argv) {
     std::vector<std::string> cached_inputs;
     std::string where;
     if (cache.Lookup(options.staging_path, &cached_inputs, &where)) {
-      // Renamed into place but not flushed to disk, like cp (README,
+      // Renamed into place but not flushed to disk, like cp (docs/cache.md,
       // "Conversion cache").
       const int hit_exit_code = WriteDepfileAndCommit(options, cached_inputs, &output,
                                                       StagedOutput::Durability::kRenameOnly);

@@ -1,4 +1,4 @@
-// The process exit codes of pt2ts; documented in README.md ("Exit codes").
+// The process exit codes of pt2ts; documented in docs/errors.md ("Exit codes").
 #pragma once
 
 namespace pt2ts {
