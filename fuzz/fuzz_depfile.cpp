@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "depfile.h"
+#include "output/depfile.h"
 #include "depfile_reference.h"
 
 namespace {

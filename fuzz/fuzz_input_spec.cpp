@@ -15,7 +15,7 @@
 #include <set>
 #include <string>
 
-#include "input_spec.h"
+#include "options/input_spec.h"
 
 namespace {
 

@@ -17,7 +17,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "literal.h"
+#include "cli/literal.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <iostream>
 
-#include "commands.h"
+#include "commands/commands.h"
 
 int main(int argc, char** argv) {
   // A closed stderr (`pt2ts ... 2>&1 | head`) must not kill a conversion

@@ -16,12 +16,12 @@
 #include <vector>
 
 #include "cache/cache_key.h"
-#include "cache/entry_checksum.h"
+#include "cache/local/entry_checksum.h"
 #include "cache/file_hash_memo.h"
-#include "cache/local_store.h"
+#include "cache/local/local_store.h"
 #include "cache/manifest.h"
-#include "cache/sha256.h"
-#include "path_prefix_map.h"
+#include "base/sha256.h"
+#include "options/path_prefix_map.h"
 
 namespace pt2ts {
 namespace {

@@ -1,6 +1,6 @@
 // Tests for the depfile writer: which paths can be named, how they are
 // escaped for CMake's depfile reader, the file's text, and the atomic write.
-#include "depfile.h"
+#include "output/depfile.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

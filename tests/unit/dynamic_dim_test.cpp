@@ -1,6 +1,6 @@
 // Tests for --dynamic-dim: the INPUT:DIM[:MIN:MAX] parser, its canonical
 // text, and the check of the dims against the --example-input shapes.
-#include "dynamic_dim.h"
+#include "options/dynamic_dim.h"
 
 #include <gtest/gtest.h>
 

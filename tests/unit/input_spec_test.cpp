@@ -1,6 +1,6 @@
 // Tests for the --example-input spec parser (ParseInputSpec) and its
 // canonical text (FormatInputSpec).
-#include "input_spec.h"
+#include "options/input_spec.h"
 
 #include <gtest/gtest.h>
 

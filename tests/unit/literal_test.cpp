@@ -1,6 +1,6 @@
 // Tests for the command-line value rule (ParseCommandLineValue) and for
 // ToPythonLiteral.
-#include "literal.h"
+#include "cli/literal.h"
 
 #include <gtest/gtest.h>
 

@@ -15,7 +15,7 @@
 #include "cache/cache_key.h"
 #include "options/convert_options.h"
 #include "options/named_files.h"
-#include "path_prefix_map.h"
+#include "options/path_prefix_map.h"
 
 namespace pt2ts {
 namespace {

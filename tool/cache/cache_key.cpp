@@ -7,11 +7,11 @@
 #include <cstring>
 #include <sstream>
 
-#include "artifact_formats.h"
-#include "cache/sha256.h"
-#include "directories.h"
-#include "input_spec.h"
-#include "literal.h"
+#include "options/artifact_formats.h"
+#include "base/sha256.h"
+#include "base/directories.h"
+#include "options/input_spec.h"
+#include "cli/literal.h"
 
 namespace pt2ts {
 namespace {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "options/convert_options.h"
-#include "path_prefix_map.h"
+#include "options/path_prefix_map.h"
 
 namespace pt2ts {
 

@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "cache/cache_files.h"
+#include "base/files.h"
 #include "cache/manifest.h"
-#include "diagnostics.h"
-#include "directories.h"
-#include "library_loader.h"
+#include "base/diagnostics.h"
+#include "base/directories.h"
+#include "base/library_loader.h"
 #include "library_locations.h"
 #include "options/named_files.h"
 #include "pt2ts_build_info.h"

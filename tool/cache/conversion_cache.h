@@ -10,12 +10,12 @@
 
 #include "cache/cache_key.h"
 #include "cache/file_hash_memo.h"
-#include "cache/local_store.h"
+#include "cache/local/local_store.h"
 #include "cache/manifest.h"
-#include "cache/remote_store.h"
+#include "cache/remote/remote_store.h"
 #include "options/convert_options.h"
-#include "engine_api.h"
-#include "path_prefix_map.h"
+#include "engine/engine_api.h"
+#include "options/path_prefix_map.h"
 
 namespace pt2ts {
 

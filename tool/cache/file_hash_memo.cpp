@@ -7,8 +7,8 @@
 #include <ctime>
 #include <sstream>
 
-#include "cache/cache_files.h"
-#include "cache/sha256.h"
+#include "base/files.h"
+#include "base/sha256.h"
 
 namespace pt2ts {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "cache/sha256.h"
+#include "base/sha256.h"
 
 namespace pt2ts {
 namespace {

@@ -5,10 +5,10 @@
 
 #include <string>
 
-#include "diagnostics.h"
+#include "base/diagnostics.h"
 #include "embedded_python.h"
-#include "engine_api.h"
-#include "exit_codes.h"
+#include "engine/engine_api.h"
+#include "base/exit_codes.h"
 #include "pt2ts_build_info.h"
 #include "pt2ts_version.h"
 #include "python_runtime.h"

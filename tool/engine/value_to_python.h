@@ -4,7 +4,7 @@
 
 #include <pybind11/pybind11.h>
 
-#include "value.h"
+#include "options/value.h"
 
 namespace pt2ts {
 

@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "diagnostics.h"
-#include "exit_codes.h"
+#include "base/diagnostics.h"
+#include "base/exit_codes.h"
 #include "inspect_text.h"
 
 namespace pt2ts {

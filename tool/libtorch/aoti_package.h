@@ -7,7 +7,7 @@
 #include <string>
 
 #include "artifact_loaders.h"
-#include "torch_api.h"
+#include "libtorch/torch_api.h"
 
 namespace pt2ts {
 

@@ -1,8 +1,8 @@
 #include <stdexcept>
 
 #include "aoti_package.h"
-#include "diagnostics.h"
-#include "exit_codes.h"
+#include "base/diagnostics.h"
+#include "base/exit_codes.h"
 
 namespace pt2ts {
 namespace {

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "artifact_loaders.h"
-#include "diagnostics.h"
-#include "exit_codes.h"
+#include "base/diagnostics.h"
+#include "base/exit_codes.h"
 #include "output_comparison.h"
-#include "torch_api.h"
+#include "libtorch/torch_api.h"
 
 namespace pt2ts {
 namespace {

@@ -14,11 +14,11 @@
 #include <sstream>
 #include <string>
 
-#include "diagnostics.h"
+#include "base/diagnostics.h"
 #include "aoti_package.h"
-#include "exit_codes.h"
+#include "base/exit_codes.h"
 #include "inspect_text.h"
-#include "torch_api.h"
+#include "libtorch/torch_api.h"
 
 namespace pt2ts {
 namespace {

@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
-#include "dynamic_dim.h"
-#include "input_spec.h"
-#include "value.h"
+#include "options/dynamic_dim.h"
+#include "options/input_spec.h"
+#include "options/value.h"
 
 namespace pt2ts {
 

@@ -1,6 +1,6 @@
 #include "options/named_files.h"
 
-#include "directories.h"
+#include "base/directories.h"
 
 namespace pt2ts {
 namespace {

@@ -1,0 +1,27 @@
+// pt2ts inspect FILE [--json]: loads only the LibTorch library, never Python.
+#include "cli/cli.h"
+#include "commands/commands.h"
+#include "base/diagnostics.h"
+#include "base/exit_codes.h"
+#include "base/library_loader.h"
+#include "libtorch/torch_api.h"
+
+namespace pt2ts {
+
+int RunInspectCommand(int argc, char** argv) {
+  const InspectCommandLine line = ParseInspectCommandLine(argc, argv);
+  if (line.exit_now) return line.exit_code;
+  InspectRequest request;
+  request.path = line.path;
+  request.json = line.json;
+  std::string error;
+  auto inspect = reinterpret_cast<TorchInspectFunction>(
+      LoadLibrarySymbol(PtLibrary::kTorch, kTorchInspectSymbol, &error));
+  if (inspect == nullptr) {
+    PrintError(error);
+    return kExitConversionFailed;
+  }
+  return inspect(request);
+}
+
+}  // namespace pt2ts
