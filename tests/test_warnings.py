@@ -1,6 +1,7 @@
 """Warnings of a trace (TracerWarning): one `pt2ts: warning:` line per place
 in the model's code (file:line), however many times and through however many
-places inside torch it came, with those places and the total count."""
+places inside torch it came, with those places and the total count. And the
+note that stands for torch's TorchScript support warnings: short, current."""
 
 import os
 import re
@@ -8,9 +9,12 @@ import unittest
 
 import torch
 
-from pt2ts_testing import Pt2tsTestCase, fixture, import_file, without_support_note
+from pt2ts_testing import (TORCHSCRIPT_SUPPORT_NOTE, Pt2tsTestCase, fixture, import_file,
+                           without_support_note)
 
 MODEL = fixture("warnings", "model.py")
+# Warns as torch 2.14 on Python 3.14 does (tests/test_output.py uses it too).
+WARNS_LIKE_TORCH = fixture("output", "warns_like_torch.py")
 model = import_file(MODEL, name="warnings_model")
 
 # "pt2ts: warning: FILE:LINE: Category: message[ | Category: message...]
@@ -100,6 +104,29 @@ class TracerWarningTest(Pt2tsTestCase):
         self.assertTrue(set(warnings) <= {rnn}, stderr)
         if rnn in warnings and warnings[rnn].group("inside"):
             self.assertIn("torch/nn/modules/rnn.py:", warnings[rnn].group("inside"))
+
+
+class SupportNoteTest(Pt2tsTestCase):
+    """The note printed on every conversion where torch warns that
+    TorchScript is unsupported: one short line pointing to .pt2 packages,
+    which pt2ts writes today; torch's own words with -v."""
+
+    def note(self, *extra):
+        result = self.convert(WARNS_LIKE_TORCH, "WarnsLikeTorch", "-s", self.path("m.pt"), *extra)
+        notes = [l for l in result.stderr.splitlines() if l.startswith(TORCHSCRIPT_SUPPORT_NOTE)]
+        self.assertEqual(len(notes), 1, result.stderr)
+        return notes[0]
+
+    def test_short_and_current(self):
+        note = self.note()
+        self.assertLessEqual(len(note), 170, note)
+        self.assertIn(".pt2", note)
+        self.assertIn("--format aoti", note)
+        self.assertNotIn("later pt2ts", note)
+        self.assertNotIn("says", note)
+
+    def test_verbose_quotes_torch(self):
+        self.assertIn("is not supported in Python", self.note("-v"))
 
 
 if __name__ == "__main__":
