@@ -31,7 +31,7 @@ pt2ts_add_torchscript(<name>
   [WEIGHTS <file>] [STATE_KEY <key>]
   [ARGS <value>...] [KWARGS <key> <value>...]
   [OUTPUT <file.pt | file.ptl | file.pt2>]
-  [PYTHONPATH <dir>...] [DEPENDS <file>...]
+  [PYTHONPATH <dir>...] [DEPENDS <file | target>...]
   [EXAMPLE_INPUTS <spec>... | EXAMPLE_INPUTS_FILE <file>] [RTOL <r>] [ATOL <a>]
   [METHOD <script|trace|auto>] [CHECK_INPUTS <spec>...] [CHECK_INPUTS_FILE <file>]
   [FREEZE] [PRESERVE <name>...] [FORMAT <torchscript|lite|aoti>]
@@ -42,19 +42,142 @@ format; it takes the same arguments.
 
 Adds a custom target <name>, built by default, that converts the model with
 pt2ts into a TorchScript file, or with FORMAT aoti into an AOTInductor
-package (torch >= 2.6). Relative paths are taken from the current source
-folder. The output defaults to <current binary dir>/<name>.pt (.ptl with
-FORMAT lite, .pt2 with FORMAT aoti), or <current binary dir>/<config>/<name>.pt
-with multi-config generators; it is readable as
+package (torch >= 2.6). The output's path (see OUTPUT) is readable as
 $<TARGET_PROPERTY:<name>,PT2TS_OUTPUT>.
 
-METHOD, CHECK_INPUTS, CHECK_INPUTS_FILE, FREEZE, PRESERVE, FORMAT and
-DYNAMIC_DIMS are the --method, --check-input, --check-inputs, --freeze,
---preserve, --format and --dynamic-dim options; METHOD trace and FORMAT aoti
-need EXAMPLE_INPUTS or EXAMPLE_INPUTS_FILE. FORMAT aoti (or an OUTPUT ending
-in .pt2) compiles the model for the example inputs' shapes, except the
-dimensions DYNAMIC_DIMS names (e.g. 0:0:1:16: the batch of argument 0 takes
-1 to 16).
+Keywords (relative paths are taken from the current source folder, except
+OUTPUT's, which is taken from the current binary folder):
+
+``<name>``
+  The custom target's name (required). It must not name an existing target.
+  Also names the default output file and the files kept in
+  <current binary dir>/pt2ts/: <name>.d (the depfile; <config>/<name>.d with
+  multi-config generators) and <name>.settings (the pt2ts arguments).
+
+``MODULE <file.py | package-folder | dotted.module>``
+  Required. Where the model's code is: a Python file, a package folder, or
+  a dotted module name (importable from PYTHONPATH or the Python
+  environment). Becomes pt2ts's first positional argument (MODULE_PATH); a
+  file or folder is made absolute, and a file is also a dependency.
+
+``MODEL <ClassOrFactory>``
+  Required. The class or factory function in MODULE that returns the
+  torch.nn.Module (it may be dotted, e.g. Outer.Inner). pt2ts's second
+  positional argument (MODEL_NAME); it is called as MODEL(*ARGS, **KWARGS).
+
+``WEIGHTS <file>``
+  Weights loaded into the model after it is built: a state dict or a training
+  checkpoint saved with torch.save. Default: none (the constructor's own
+  weights). Maps to ``--state_dict <file>`` (-w); the file is a dependency.
+
+``STATE_KEY <key>``
+  Takes the state dict from checkpoint[<key>] of WEIGHTS. Default: the file
+  itself if it is a state dict, else its first entry named state_dict,
+  model_state_dict, model_state, model, net, network, module, weights or
+  params. Maps to ``--state_key <key>``.
+
+``ARGS <value>...``
+  Positional arguments for MODEL, each an int, a float, a Python literal
+  (True, None, 'text', [1, 2], {'a': 1}) or else a plain string. Default: none.
+  Maps to ``--args <value>...``.
+
+``KWARGS <key> <value>...``
+  Keyword arguments for MODEL, as pairs (an odd count is an error); values as
+  for ARGS. Default: none. Maps to ``--kwargs <key> <value>...``.
+
+``OUTPUT <file.pt | file.ptl | file.pt2>``
+  The artifact to write. Its extension chooses the format when FORMAT is not
+  given (.ptl: lite, .pt2: aoti, else torchscript). Default:
+  <current binary dir>/<name>.pt (.ptl with FORMAT lite, .pt2 with FORMAT
+  aoti), or <current binary dir>/<config>/<name>.pt with multi-config
+  generators. Maps to ``--save_path <file>`` (always passed, absolute). Two
+  calls must not write the same file.
+
+``PYTHONPATH <dir>...``
+  Import roots added to sys.path, in order, before MODULE is imported (e.g.
+  the folder a dotted MODULE or the model's own imports live in). Default:
+  none. Maps to one ``--pythonpath <dir>`` per folder (made absolute).
+
+``DEPENDS <file | target>...``
+  More things the output depends on: files the model reads at run time or
+  imports in a way the depfile cannot see (each is also passed as
+  ``--depends <file>``: recorded with its SHA-256 in the artifact's metadata
+  and listed in the depfile), or targets built before the conversion (not
+  passed to pt2ts). Default: none.
+
+``EXAMPLE_INPUTS <spec>...``
+  One input shape per forward argument, in order, such as 1x3x224x224,
+  2x20x80:float32 or 2x16:int64 (floats standard normal, integers in
+  [0, 10), from a fixed seed). The artifact is run in LibTorch and compared
+  with the eager model on them; METHOD trace traces on them, FORMAT aoti
+  compiles for their shapes. Default: none (the artifact is only loaded, not
+  run). Maps to one ``--example-input <spec>`` per value. Not with
+  EXAMPLE_INPUTS_FILE; must not be empty.
+
+``EXAMPLE_INPUTS_FILE <file>``
+  The same, with the inputs read from a file saved with torch.save (a tensor
+  or a tuple/list of tensors), for inputs that must hold valid values such
+  as token ids. Default: none. Maps to ``--example-inputs <file>``; the file
+  is a dependency.
+
+``RTOL <r>``, ``ATOL <a>``
+  Relative and absolute tolerance of the comparison with the eager model.
+  Default: 1e-5 each. Map to ``--rtol <r>`` and ``--atol <a>``; they need
+  EXAMPLE_INPUTS, EXAMPLE_INPUTS_FILE, CHECK_INPUTS or CHECK_INPUTS_FILE.
+
+``METHOD <script | trace | auto>``
+  How a TorchScript model is captured: script (torch.jit.script; keeps
+  Python control flow), trace (torch.jit.trace on the example inputs; records
+  one path through the model; needs EXAMPLE_INPUTS or EXAMPLE_INPUTS_FILE)
+  or auto (script, and trace when scripting fails and example inputs are
+  given). Default: script. Maps to ``--method <method>``. Not with FORMAT aoti.
+
+``CHECK_INPUTS <spec>...``
+  One more input set, same grammar as EXAMPLE_INPUTS (one spec per forward
+  argument), used only to check the artifact against the eager model, e.g.
+  with another batch size; for traces also torch's own trace check. Default:
+  none. Maps to one ``--check-input <spec>`` per value; must not be empty.
+
+``CHECK_INPUTS_FILE <file>``
+  More input sets to check on, from a file saved with torch.save: a tensor or
+  a tuple of tensors (one set), or a list of tuples (several sets). Default:
+  none. Maps to ``--check-inputs <file>``; the file is a dependency.
+
+``FREEZE``
+  Option without a value: torch.jit.freeze the captured model (parameters
+  become constants, batch norms fold into convolutions; eval mode only).
+  Default: off. Maps to ``--freeze``. Not with FORMAT aoti.
+
+``PRESERVE <name>...``
+  With FREEZE: attributes or methods freezing keeps. Default: none. Maps to
+  one ``--preserve <name>`` per value.
+
+``FORMAT <torchscript | lite | aoti>``
+  What to write: torchscript (an archive for torch::jit::load), lite (a
+  lite-interpreter file for torch::jit::_load_for_mobile) or aoti (an
+  AOTInductor package for torch::inductor::AOTIModelPackageLoader, captured
+  with torch.export on the example inputs and compiled; needs torch >= 2.6
+  and EXAMPLE_INPUTS or EXAMPLE_INPUTS_FILE). Default: from OUTPUT's
+  extension, else torchscript. Maps to ``--format <format>`` (only when
+  given).
+
+``DYNAMIC_DIMS <input:dim[:min:max]>...``
+  For FORMAT aoti (or an OUTPUT ending in .pt2): dimension <dim> of forward
+  argument <input> (both from 0) takes any size (within <min>..<max>)
+  instead of the example input's only, e.g. 0:0:1:16 for a batch of 1 to 16.
+  Default: none (the package accepts the example inputs' shapes only). Maps
+  to one ``--dynamic-dim <spec>`` per value; must not be empty.
+
+``OPTIONS <more pt2ts flags>...``
+  Any other pt2ts options, passed as given after those of the keywords above
+  (e.g. --train, --non-strict, --trust-weights, --python <venv/bin/python>,
+  --path-prefix-map OLD=NEW); changing them reconverts, like any argument.
+  Default: none.
+
+Always passed, whatever the keywords: ``--path-prefix-map=<top-level source
+dir>=.`` (first, so a --path-prefix-map in OPTIONS wins), ``--cache-dir
+<dir>`` when the PT2TS_CACHE_DIR cache variable is set, ``--save_path
+<output>`` and ``--depfile <current binary dir>/pt2ts/<name>.d``.
 
 The model is reconverted exactly when something it was made from changes:
 every Python file the conversion imported from outside the Python
@@ -166,7 +289,7 @@ function(pt2ts_add_torchscript name)
   if(DEFINED arg_STATE_KEY)
     list(APPEND command_args --state_key "${arg_STATE_KEY}")
   endif()
-  _pt2ts_capture_options(command_args file_dependencies)
+  _pt2ts_capture_options(command_args file_dependencies aoti)
   foreach(dir IN LISTS arg_PYTHONPATH)
     get_filename_component(dir "${dir}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
     list(APPEND command_args --pythonpath "${dir}")
@@ -267,10 +390,12 @@ function(_pt2ts_input_file what value flag args_var dependencies_var)
 endfunction()
 
 # METHOD, CHECK_INPUTS(_FILE), FREEZE, PRESERVE, FORMAT and DYNAMIC_DIMS of
-# the calling pt2ts_add_torchscript(): checked, and appended as pt2ts options
-# to the lists named by args_var and dependencies_var; sets `aoti` in the
-# caller's scope (a macro) when the output is an AOTInductor package.
-macro(_pt2ts_capture_options args_var dependencies_var)
+# the calling pt2ts_add_torchscript() (its arg_* variables, which a function
+# sees): checked, and appended as pt2ts options to the lists named by
+# args_var and dependencies_var; the variable named by aoti_var is set to ON
+# when the output is an AOTInductor package, else OFF. Nothing else reaches
+# the caller's scope.
+function(_pt2ts_capture_options args_var dependencies_var aoti_var)
   if(DEFINED arg_METHOD)
     if(NOT arg_METHOD MATCHES "^(script|trace|auto)$")
       message(FATAL_ERROR "METHOD must be script, trace or auto, not '${arg_METHOD}'")
@@ -328,7 +453,10 @@ macro(_pt2ts_capture_options args_var dependencies_var)
     endif()
     list(APPEND ${args_var} --dynamic-dim "${spec}")
   endforeach()
-endmacro()
+  set(${args_var} "${${args_var}}" PARENT_SCOPE)
+  set(${dependencies_var} "${${dependencies_var}}" PARENT_SCOPE)
+  set(${aoti_var} ${aoti} PARENT_SCOPE)
+endfunction()
 
 #[=======================================================================[
 pt2ts_add_model(<name> ...): pt2ts_add_torchscript() under a name that fits

@@ -48,18 +48,23 @@ def _script(torch, model, model_name):
 
 
 class _WarningCollector:
-    """Collects the warnings of a trace and reports each distinct one once,
-    with the user's file and line and how often it came. The tracer's are
-    the best hint that a trace will not generalise (a tensor turned into a
-    Python bool, int or list). One raised inside torch (an RNN's shape check)
-    is reported at the innermost frame outside torch that led to it."""
+    """Collects the warnings of a trace and reports them once per place in
+    the user's code (file and line), with how often they came. The tracer's
+    are the best hint that a trace will not generalise (a tensor turned into
+    a Python bool, int or list). One raised inside torch (an RNN's shape
+    check) is reported at the innermost frame outside torch that led to it,
+    naming the places in torch it came through: one user line that reaches
+    two such places (torchaudio's DeepSpeech calling an RNN) is still one
+    line, not one per place in torch."""
 
     def __init__(self, torch):
         self._torch_folder = os.path.join(os.path.dirname(os.path.abspath(torch.__file__)), "")
         # The warnings machinery lives there (warnings.py, and _py_warnings.py
         # from Python 3.14 on); no user model does.
         self._stdlib_folder = os.path.join(os.path.abspath(sysconfig.get_paths()["stdlib"]), "")
-        self._counts = {}  # (file, line, category, message, where in torch): count
+        # (file, line): {"messages": {"Category: message": None},
+        #                "inside": {"torch/...:line": None}, "count": n}
+        self._places = {}
 
     def _outside_torch(self, filename):
         """Whether a frame's file is the user's: not torch's, not the
@@ -73,19 +78,30 @@ class _WarningCollector:
     def record(self, message, category, filename, lineno, file=None, line=None):
         if torchscript_support.noted(message, category):
             return
-        frame, where = sys._getframe(1), ""
+        frame, inside = sys._getframe(1), None
         while frame is not None and not self._outside_torch(frame.f_code.co_filename):
             frame = frame.f_back
         if frame is not None and not self._outside_torch(filename):
-            where = " (in torch/%s:%s)" % (os.path.relpath(filename, self._torch_folder), lineno)
+            inside = "torch/%s:%s" % (os.path.relpath(filename, self._torch_folder), lineno)
             filename, lineno = frame.f_code.co_filename, frame.f_lineno
-        key = (filename, lineno, category.__name__, str(message), where)
-        self._counts[key] = self._counts.get(key, 0) + 1
+        place = self._places.setdefault((filename, lineno),
+                                        {"messages": {}, "inside": {}, "count": 0})
+        place["messages"]["%s: %s" % (category.__name__, message)] = None
+        if inside:
+            place["inside"][inside] = None
+        place["count"] += 1
 
     def report(self):
-        for (filename, lineno, category, message, where), count in self._counts.items():
-            reporting.warning("%s:%s: %s: %s%s%s" % (filename, lineno, category, message, where,
-                                                     " (%d times)" % count if count > 1 else ""))
+        for (filename, lineno), place in self._places.items():
+            inside = list(place["inside"])
+            through = ""
+            if inside:
+                through = " (in %s)" % (inside[0] if len(inside) == 1 else
+                                        "%s and %s" % (", ".join(inside[:-1]), inside[-1]))
+            count = place["count"]
+            reporting.warning("%s:%s: %s%s%s" % (filename, lineno, " | ".join(place["messages"]),
+                                                 through,
+                                                 " (%d times)" % count if count > 1 else ""))
 
 
 def _trace_once(torch, model, example, check_sets, strict):

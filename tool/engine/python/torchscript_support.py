@@ -68,15 +68,21 @@ def noted(message, category):
     return False
 
 
+# The note, printed on every such conversion: short, and current (pt2ts
+# writes .pt2 packages today). torch's own words come with -v.
+NOTE = ("this torch no longer fully supports TorchScript: the artifact works and is checked, "
+        "but a later torch may break it; write .pt2 instead (--format aoti)")
+
+
 def _note_once(message):
     if _state["noted"]:
         return
     _state["noted"] = True
-    first_line = message.strip().splitlines()[0] if message.strip() else message
-    reporting.note("this torch no longer fully supports TorchScript (it says: "
-                   "\"%s\"): artifacts still work and pt2ts still checks each with LibTorch, "
-                   "but upstream no longer supports TorchScript here and a later torch may "
-                   "break it; the alternative is %s" % (first_line.rstrip("."), ALTERNATIVE))
+    text = NOTE
+    if reporting.verbose():
+        first_line = message.strip().splitlines()[0] if message.strip() else message
+        text += " (torch says: \"%s\")" % first_line.rstrip(".")
+    reporting.note(text)
 
 
 def raise_if_refused(exc):
