@@ -478,7 +478,7 @@ function(pt2ts_add_model)
   endforeach()
   cmake_language(EVAL CODE "${call})")
 endfunction()
-# The conversion cache and path mapping (README "Conversion cache"), as
+# The conversion cache and path mapping (docs/cache.md), as
 # options placed before the others (outside the settings file: they do not
 # change what is converted): the top-level source folder is recorded as "."
 # in artifacts, so checkouts in different folders build identical files and

@@ -5,16 +5,14 @@
 
 #include <vector>
 
+#include "base/files.h"
 #include "library_locations.h"
 
 namespace pt2ts {
 
 std::string ExecutableDirectory() {
-  std::vector<char> buffer(4096);
-  const ssize_t length = ::readlink("/proc/self/exe", buffer.data(), buffer.size() - 1);
-  if (length <= 0) return ".";
-  const std::string path(buffer.data(), static_cast<size_t>(length));
-  return path.substr(0, path.find_last_of('/'));
+  const std::string path = ExecutablePath();
+  return path.empty() ? "." : path.substr(0, path.find_last_of('/'));
 }
 
 void* LoadLibrarySymbol(PtLibrary library, const char* symbol, std::string* error) {

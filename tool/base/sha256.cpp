@@ -8,6 +8,8 @@
 #include <cstring>
 #include <vector>
 
+#include "base/files.h"
+
 namespace pt2ts {
 
 Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
@@ -42,21 +44,20 @@ std::string Sha256Hex(const std::string& text) {
 bool Sha256OfFile(const std::string& path, std::string* hex, std::string* error) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    *error = "cannot read '" + path + "': " + std::strerror(errno);
+    *error = ErrnoMessage("cannot read", path);
     return false;
   }
   Sha256 hash;
   std::vector<char> buffer(1 << 20);
   for (;;) {
-    const ssize_t count = ::read(fd, buffer.data(), buffer.size());
-    if (count == 0) break;
+    const ssize_t count = ReadFull(fd, buffer.data(), buffer.size());
     if (count < 0) {
-      if (errno == EINTR) continue;
-      *error = "cannot read '" + path + "': " + std::strerror(errno);
+      *error = ErrnoMessage("cannot read", path);
       ::close(fd);
       return false;
     }
     hash.Update(buffer.data(), static_cast<size_t>(count));
+    if (static_cast<size_t>(count) < buffer.size()) break;
   }
   ::close(fd);
   *hex = hash.HexDigest();

@@ -9,7 +9,7 @@
 
 #include "options/artifact_formats.h"
 #include "base/sha256.h"
-#include "base/directories.h"
+#include "base/files.h"
 #include "options/input_spec.h"
 #include "cli/literal.h"
 

@@ -8,7 +8,6 @@
 #include "base/files.h"
 #include "cache/manifest.h"
 #include "base/diagnostics.h"
-#include "base/directories.h"
 #include "base/library_loader.h"
 #include "library_locations.h"
 #include "options/named_files.h"
@@ -17,12 +16,6 @@
 
 namespace pt2ts {
 namespace {
-
-std::string ExecutablePath() {
-  char buffer[4096];
-  const ssize_t length = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
-  return length > 0 ? std::string(buffer, static_cast<size_t>(length)) : "";
-}
 
 void Warn(const std::string& message) { PrintWarning("conversion cache: " + message); }
 
@@ -216,14 +209,16 @@ void ConversionCache::UploadToRemote(const std::string& result_key) {
   }
 }
 
-void ConversionCache::Store(const ConvertResult& result, const std::string& artifact_path) {
+void ConversionCache::Store(const std::vector<NamedFile>& inputs,
+                            const std::vector<std::string>& environment_files,
+                            const std::string& artifact_path) {
   if (direct_key_.empty()) return;
   ManifestVariant variant;
-  for (const InputFile& input : result.inputs) {
+  for (const NamedFile& input : inputs) {
     variant.files.push_back({input.kind, map_.Apply(input.path), input.sha256});
   }
   std::string error;
-  for (const std::string& path : result.environment_files) {
+  for (const std::string& path : environment_files) {
     std::string hash;
     if (!memo_.Hash(path, &hash, &error)) {
       Warn("not stored: " + error);

@@ -14,7 +14,6 @@
 #include "cache/manifest.h"
 #include "cache/remote/remote_store.h"
 #include "options/convert_options.h"
-#include "engine/engine_api.h"
 #include "options/path_prefix_map.h"
 
 namespace pt2ts {
@@ -44,8 +43,11 @@ class ConversionCache {
   bool Lookup(const std::string& destination, std::vector<std::string>* input_paths,
               std::string* where);
 
-  // After a committed conversion: stores the artifact at `artifact_path`.
-  void Store(const ConvertResult& result, const std::string& artifact_path);
+  // After a committed conversion: stores the artifact at `artifact_path`,
+  // made from `inputs` (every file the conversion read) in the Python
+  // environment that `environment_files` stand for.
+  void Store(const std::vector<NamedFile>& inputs,
+             const std::vector<std::string>& environment_files, const std::string& artifact_path);
 
  private:
   bool ComputeDirectKey();

@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "options/artifact_formats.h"
-#include "cache/local/local_store.h"
+#include "base/size.h"
 #include "base/diagnostics.h"
 #include "options/dynamic_dim.h"
-#include "base/directories.h"
+#include "base/files.h"
 #include "base/exit_codes.h"
 #include "options/input_spec.h"
 #include "cli/literal.h"
@@ -257,7 +257,7 @@ const CLI::Validator kTolerance(
     },
     "TOLERANCE");
 
-// --cache-max-size: a size such as 5G (cache/local_store.h).
+// --cache-max-size: a size such as 5G (base/size.h).
 const CLI::Validator kCacheSize(
     [](std::string& text) -> std::string {
       uint64_t bytes = 0;

@@ -3,17 +3,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/text.h"
 #include "cli/python_names.h"
 
 namespace pt2ts {
 namespace {
 
 bool Exists(const std::string& path, struct stat* info) { return ::stat(path.c_str(), info) == 0; }
-
-bool EndsWith(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 std::string CheckModulePath(const std::string& path) {
   struct stat info {};

@@ -7,8 +7,9 @@
 #include "cli/cli.h"
 #include "commands/commands.h"
 #include "base/diagnostics.h"
-#include "base/directories.h"
+#include "base/files.h"
 #include "base/exit_codes.h"
+#include "base/text.h"
 
 namespace pt2ts {
 namespace {
@@ -17,10 +18,10 @@ void PrintStats(const std::string& dir, const CacheStats& stats, uint64_t max_si
   const uint64_t hits = stats.local_hits + stats.remote_hits;
   if (json) {
     std::printf(
-        "{\"cache_dir\": \"%s\", \"entries\": %llu, \"bytes\": %llu, \"max_size\": %llu, "
+        "{\"cache_dir\": %s, \"entries\": %llu, \"bytes\": %llu, \"max_size\": %llu, "
         "\"hits\": %llu, \"local_hits\": %llu, \"remote_hits\": %llu, \"misses\": %llu, "
         "\"evictions\": %llu}\n",
-        dir.c_str(), static_cast<unsigned long long>(stats.entries),
+        JsonString(dir).c_str(), static_cast<unsigned long long>(stats.entries),
         static_cast<unsigned long long>(stats.bytes), static_cast<unsigned long long>(max_size),
         static_cast<unsigned long long>(hits), static_cast<unsigned long long>(stats.local_hits),
         static_cast<unsigned long long>(stats.remote_hits),
@@ -38,24 +39,6 @@ void PrintStats(const std::string& dir, const CacheStats& stats, uint64_t max_si
               static_cast<unsigned long long>(stats.remote_hits));
   std::printf("misses         %llu\n", static_cast<unsigned long long>(stats.misses));
   std::printf("evictions      %llu\n", static_cast<unsigned long long>(stats.evictions));
-}
-
-// JSON strings: the folder name is the only free text.
-std::string JsonEscaped(const std::string& text) {
-  std::string result;
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      result += '\\';
-      result += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escape[8];
-      std::snprintf(escape, sizeof escape, "\\u%04x", c);
-      result += escape;
-    } else {
-      result += c;
-    }
-  }
-  return result;
 }
 
 }  // namespace
@@ -83,7 +66,7 @@ int RunCacheCommand(int argc, char** argv) {
     }
     return kExitSuccess;
   }
-  PrintStats(JsonEscaped(store.dir()), store.Stats(), max_size, line.json);
+  PrintStats(store.dir(), store.Stats(), max_size, line.json);
   return kExitSuccess;
 }
 

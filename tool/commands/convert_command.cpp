@@ -9,7 +9,7 @@
 #include "commands/commands.h"
 #include "output/depfile.h"
 #include "base/diagnostics.h"
-#include "base/directories.h"
+#include "base/files.h"
 #include "engine/engine_api.h"
 #include "base/exit_codes.h"
 #include "cli/input_checks.h"
@@ -23,7 +23,7 @@ namespace {
 
 std::vector<std::string> InputPaths(const ConvertResult& result) {
   std::vector<std::string> paths;
-  for (const InputFile& input : result.inputs) paths.push_back(input.path);
+  for (const NamedFile& input : result.inputs) paths.push_back(input.path);
   return paths;
 }
 
@@ -97,17 +97,12 @@ int RunConvertCommand(int argc, char** argv) {
     }
   }
 
-  auto convert = reinterpret_cast<EngineConvertFunction>(
-      LoadLibrarySymbol(PtLibrary::kEngine, kEngineConvertSymbol, &error));
-  if (convert == nullptr) {
-    PrintError(error);
-    return kExitConversionFailed;
-  }
   // The engine lists these files too: hashed once, here when the cache did.
   options.named_files = cache.named_files().empty() ? DirectlyNamedFiles(options)
                                                     : cache.named_files();
   ConvertResult result;
-  int exit_code = convert(options, &result);
+  int exit_code = RunLibraryFunction<EngineConvertFunction>(
+      PtLibrary::kEngine, kEngineConvertSymbol, static_cast<const ConvertOptions&>(options), &result);
   if (exit_code != kExitSuccess) return exit_code;
 
   output.StartFlush();
@@ -128,7 +123,7 @@ int RunConvertCommand(int argc, char** argv) {
                                     StagedOutput::Durability::kFlushed);
   if (exit_code != kExitSuccess) return exit_code;
   if (options.verbose) PrintStep(start_time, "saved " + options.save_path);
-  if (cache.enabled()) cache.Store(result, options.save_path);
+  if (cache.enabled()) cache.Store(result.inputs, result.environment_files, options.save_path);
   return kExitSuccess;
 }
 

@@ -14,14 +14,7 @@ int RunInspectCommand(int argc, char** argv) {
   InspectRequest request;
   request.path = line.path;
   request.json = line.json;
-  std::string error;
-  auto inspect = reinterpret_cast<TorchInspectFunction>(
-      LoadLibrarySymbol(PtLibrary::kTorch, kTorchInspectSymbol, &error));
-  if (inspect == nullptr) {
-    PrintError(error);
-    return kExitConversionFailed;
-  }
-  return inspect(request);
+  return RunLibraryFunction<TorchInspectFunction>(PtLibrary::kTorch, kTorchInspectSymbol, request);
 }
 
 }  // namespace pt2ts

@@ -106,8 +106,8 @@ py::dict OptionSchema() {
 
 void ResultFromPython(const py::handle& python, ConvertResult* result) {
   for (const py::handle entry : python.attr("inputs")) {
-    result->inputs.push_back({entry.attr("path").cast<std::string>(),
-                              entry.attr("kind").cast<std::string>(),
+    result->inputs.push_back({entry.attr("kind").cast<std::string>(),
+                              entry.attr("path").cast<std::string>(),
                               entry.attr("sha256").cast<std::string>()});
   }
   result->wrote_check = python.attr("wrote_check").cast<bool>();

@@ -14,19 +14,12 @@ namespace pt2ts {
 // Name of the engine's entry point, looked up with dlsym.
 constexpr const char* kEngineConvertSymbol = "pt2ts_engine_convert";
 
-// One file a conversion read, from the engine's inventory.
-struct InputFile {
-  std::string path;    // absolute
-  std::string kind;    // "module", "weights", "example_inputs", "check_inputs" or "depends"
-  std::string sha256;  // of its contents, hex
-};
-
 // What a successful conversion reports back to the front end.
 struct ConvertResult {
   // Every file the conversion read: the user's Python files (not the Python
   // installation's), the weights, the example inputs file and the --depends
   // files, sorted by path.
-  std::vector<InputFile> inputs;
+  std::vector<NamedFile> inputs;  // kind "module" for the Python files
   // Whether check_path was written (example inputs were given).
   bool wrote_check = false;
   // The libtorch_cpu library Python's torch loaded: the artifact is checked

@@ -1,6 +1,7 @@
 #include <stdexcept>
 
 #include "aoti_package.h"
+#include "base/text.h"
 #include "base/diagnostics.h"
 #include "base/exit_codes.h"
 
@@ -10,11 +11,6 @@ namespace {
 constexpr const char* kUnavailable =
     "this pt2ts is built against a LibTorch without AOTIModelPackageLoader (it needs torch >= "
     "2.6): rebuild pt2ts against a newer libtorch-dev to use .pt2 packages";
-
-bool EndsWith(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 }  // namespace
 

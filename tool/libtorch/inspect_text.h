@@ -4,10 +4,9 @@
 #include <cstdint>
 #include <string>
 
-namespace pt2ts {
+#include "base/text.h"  // JsonString
 
-// `text` as a JSON string literal, quotes included.
-std::string JsonString(const std::string& text);
+namespace pt2ts {
 
 // "12 B", "3.4 KiB", "5.6 MiB".
 std::string HumanBytes(int64_t bytes);

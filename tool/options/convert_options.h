@@ -16,9 +16,10 @@ namespace pt2ts {
 // --kwargs, in command-line order.
 using KeywordArguments = std::vector<std::pair<std::string, Value>>;
 
-// A file the options name (weights, inputs files, --depends).
+// A file a conversion reads: one the options name (weights, inputs files,
+// --depends) or, in the engine's result, also a Python module it imported.
 struct NamedFile {
-  std::string kind;    // as in engine_api.h's InputFile: "weights", "depends", ...
+  std::string kind;    // "module", "weights", "example_inputs", "check_inputs" or "depends"
   std::string path;    // absolute
   std::string sha256;  // of its contents, hex; "" when not hashed yet
 };

@@ -1,11 +1,11 @@
 #include "options/named_files.h"
 
-#include "base/directories.h"
+#include "base/files.h"
 
 namespace pt2ts {
 namespace {
 
-// The file kind (engine_api.h's InputFile) of each k...File role; null for
+// The file kind (NamedFile::kind) of each k...File role; null for
 // the other roles.
 constexpr const char* FileKind(KeyRole role) {
   switch (role) {

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "base/directories.h"
+#include "base/files.h"
 
 namespace pt2ts {
 
@@ -70,22 +70,9 @@ bool WriteDepfile(const std::string& path, const std::string& target,
       return false;
     }
   }
-  std::string failed;
-  const size_t slash = path.find_last_of('/');
-  if (slash != std::string::npos && slash > 0 &&
-      !MakeDirectories(path.substr(0, slash), nullptr, &failed)) {
-    *error = "cannot create the folder of depfile '" + path + "': " + std::strerror(errno);
-    return false;
-  }
-  // Per process: parallel conversions may write the same depfile.
-  const std::string temporary = path + ".pt2ts-" + std::to_string(::getpid());
-  const std::string text = FormatDepfile(target, dependencies);
-  std::FILE* file = std::fopen(temporary.c_str(), "w");
-  bool ok = file != nullptr && std::fwrite(text.data(), 1, text.size(), file) == text.size();
-  if (file != nullptr) ok = (std::fclose(file) == 0) && ok;
-  if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
-    *error = "cannot write depfile '" + path + "': " + std::strerror(errno);
-    ::unlink(temporary.c_str());
+  std::string problem_writing;
+  if (!WriteFileAtomically(path, FormatDepfile(target, dependencies), &problem_writing)) {
+    *error = "cannot write depfile '" + path + "' (" + problem_writing + ")";
     return false;
   }
   return true;

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <vector>
 
-#include "base/directories.h"
+#include "base/files.h"
 
 namespace pt2ts {
 namespace {
@@ -115,10 +115,6 @@ class SignalBlocker {
   sigset_t previous_;
 };
 
-std::string SystemError(const std::string& what, const std::string& path) {
-  return what + " '" + path + "': " + std::strerror(errno);
-}
-
 bool SyncPath(const std::string& path, int flags) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
   if (fd < 0) return false;
@@ -156,7 +152,7 @@ bool StagedOutput::Prepare(const std::string& final_path, std::string* error) {
   const std::string name = slash == std::string::npos ? final_path : final_path.substr(slash + 1);
   std::string failed;
   if (!MakeDirectories(slash == 0 ? "/" : dir, &created_dirs_, &failed)) {
-    *error = SystemError("cannot create the output folder", failed);
+    *error = ErrnoMessage("cannot create the output folder", failed);
     RemoveCreatedDirectories();
     return false;
   }
@@ -174,7 +170,7 @@ bool StagedOutput::Prepare(const std::string& final_path, std::string* error) {
   std::vector<char> buffer(staging_dir.begin(), staging_dir.end());
   buffer.push_back('\0');
   if (::mkdtemp(buffer.data()) == nullptr) {
-    *error = SystemError("cannot write into the output folder", dir);
+    *error = ErrnoMessage("cannot write into the output folder", dir);
     RemoveCreatedDirectories();
     return false;
   }
@@ -201,12 +197,12 @@ bool StagedOutput::Commit(std::string* error, Durability durability) {
   const bool flushed = flush_thread_.joinable() ? FinishFlush()
                                                 : !flush || SyncPath(staging_file_, O_RDONLY);
   if (!flushed) {
-    *error = SystemError("cannot write the artifact", staging_file_);
+    *error = ErrnoMessage("cannot write the artifact", staging_file_);
     return false;
   }
   SignalBlocker blocker;
   if (::rename(staging_file_.c_str(), final_path_.c_str()) != 0) {
-    *error = SystemError("cannot move the artifact into place at", final_path_);
+    *error = ErrnoMessage("cannot move the artifact into place at", final_path_);
     return false;
   }
   ::unlink(scratch_file_.c_str());

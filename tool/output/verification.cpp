@@ -28,14 +28,7 @@ std::string RealPath(const std::string& path) {
 }
 
 int VerifyInThisProcess(const VerifyRequest& request) {
-  std::string error;
-  auto verify = reinterpret_cast<TorchVerifyFunction>(
-      LoadLibrarySymbol(PtLibrary::kTorch, kTorchVerifySymbol, &error));
-  if (verify == nullptr) {
-    PrintError(error);
-    return kExitConversionFailed;
-  }
-  return verify(request);
+  return RunLibraryFunction<TorchVerifyFunction>(PtLibrary::kTorch, kTorchVerifySymbol, request);
 }
 
 // Exact text of a double (std::to_string keeps 6 decimals: 1e-7 -> 0.000000).

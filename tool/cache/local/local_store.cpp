@@ -17,9 +17,9 @@
 #include <sstream>
 #include <vector>
 
+#include "base/text.h"
 #include "base/files.h"
 #include "cache/local/entry_checksum.h"
-#include "base/directories.h"
 
 namespace pt2ts {
 namespace {
@@ -30,37 +30,8 @@ constexpr const char* kManifestSuffix = ".manifest";
 // Temporary files of a process that died are removed after this long.
 constexpr time_t kStaleTemporarySeconds = 3600;
 
-bool EndsWith(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 std::string Shard(const std::string& dir, const std::string& key) {
   return dir + "/" + key.substr(0, 2) + "/" + key;
-}
-
-bool WriteAll(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    const ssize_t count = ::write(fd, data, size);
-    if (count < 0 && errno == EINTR) continue;
-    if (count <= 0) return false;
-    data += count;
-    size -= static_cast<size_t>(count);
-  }
-  return true;
-}
-
-// Reads up to `size` bytes (fewer only at the end of the file); -1 on error.
-ssize_t ReadFull(int fd, char* data, size_t size) {
-  size_t done = 0;
-  while (done < size) {
-    const ssize_t count = ::read(fd, data + done, size - done);
-    if (count < 0 && errno == EINTR) continue;
-    if (count < 0) return -1;
-    if (count == 0) break;
-    done += static_cast<size_t>(count);
-  }
-  return static_cast<ssize_t>(done);
 }
 
 // Copies `size` bytes from `in` to `out` (out < 0: only checksums them);
@@ -215,24 +186,6 @@ const char* CounterName(CacheEvent event) {
 }
 
 }  // namespace
-
-bool ParseSize(const std::string& text, uint64_t* bytes) {
-  size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  if (digits == 0 || digits > 15) return false;
-  const uint64_t number = std::stoull(text.substr(0, digits));
-  std::string unit = text.substr(digits);
-  if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
-  static const std::map<std::string, uint64_t> kUnits = {
-      {"", 1},           {"k", 1000ULL},         {"K", 1000ULL},
-      {"M", 1000000ULL}, {"G", 1000000000ULL},   {"T", 1000000000000ULL},
-      {"Ki", 1ULL << 10}, {"Mi", 1ULL << 20},    {"Gi", 1ULL << 30},
-      {"Ti", 1ULL << 40}};
-  const auto found = kUnits.find(unit);
-  if (found == kUnits.end()) return false;
-  *bytes = number * found->second;
-  return true;
-}
 
 std::string EntryHeader(uint64_t size, const std::string& checksum) {
   std::string header = std::string(kEntryMagic) + " " + std::to_string(size) + " " + checksum;

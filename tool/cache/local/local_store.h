@@ -12,13 +12,12 @@
 #include <cstdint>
 #include <string>
 
+#include "base/size.h"  // ParseSize, for the store's users
+
 namespace pt2ts {
 
 constexpr uint64_t kDefaultCacheMaxSize = 5ULL * 1000 * 1000 * 1000;  // 5 GB
 
-// "5G", "500M", "100k", "123" (bytes; k/M/G/T are powers of 1000, Ki/Mi/Gi/Ti
-// of 1024). False when malformed.
-bool ParseSize(const std::string& text, uint64_t* bytes);
 
 struct CacheStats {
   uint64_t entries = 0;  // artifacts

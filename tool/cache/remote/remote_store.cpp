@@ -16,8 +16,8 @@ std::unique_ptr<RemoteStore> OpenRemoteStore(const std::string& url, std::string
     return nullptr;
   }
   std::string load_error;
-  auto open = reinterpret_cast<OpenRemoteStoreFunction>(
-      LoadLibrarySymbol(PtLibrary::kRemote, kOpenRemoteStoreSymbol, &load_error));
+  const auto open = LoadLibraryFunction<OpenRemoteStoreFunction>(
+      PtLibrary::kRemote, kOpenRemoteStoreSymbol, &load_error);
   if (open == nullptr) {
     // Not built (neither libcurl nor hiredis was found), or not loadable.
     *error = "no remote cache support in this pt2ts (" + load_error + "): cannot use " +
