@@ -12,7 +12,7 @@ contract of README.md:
 
 Every case goes through BadInputTestCase.check_bad(), which records its
 label; at the end the module prints how many distinct cases it checked
-(140 when every test runs; 4 of them run as user 'nobody' and are skipped
+(141 when every test runs; 4 of them run as user 'nobody' and are skipped
 where that is impossible). A few cases (the output path, --depfile) cannot
 have a previous artifact at their path; they check instead that nothing was
 created and that what was there is unchanged. Fixtures live in fixtures/bad_inputs; weights and
