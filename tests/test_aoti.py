@@ -13,13 +13,12 @@ import pty
 import re
 import signal
 import subprocess
-import time
 import unittest
 
 import torch
 
 from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, PT2TS, Pt2tsTestCase,
-                           fixture, import_file, read_bytes, run_pt2ts)
+                           descendants, fixture, import_file, read_bytes, run_pt2ts, wait_for)
 
 NETS = fixture("models", "aoti", "nets.py")
 nets = import_file(NETS, name="aoti_nets")
@@ -218,7 +217,10 @@ class StaticPackageTest(Pt2tsTestCase):
             line = process.stderr.readline()
             self.assertTrue(line, "pt2ts ended before exporting:\n" + seen)
             seen += line
-        time.sleep(1.5)
+        # The compile is under way once pt2ts has a child process (Inductor's
+        # compile workers, the C++ compiler): signal it then.
+        wait_for(lambda: descendants(process.pid), 300, "the AOTInductor compile to start",
+                 process)
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=20)

@@ -12,7 +12,7 @@ contract of README.md:
 
 Every case goes through BadInputTestCase.check_bad(), which records its
 label; at the end the module prints how many distinct cases it checked
-(140 when every test runs; 4 of them run as user 'nobody' and are skipped
+(141 when every test runs; 4 of them run as user 'nobody' and are skipped
 where that is impossible). A few cases (the output path, --depfile) cannot
 have a previous artifact at their path; they check instead that nothing was
 created and that what was there is unchanged. Fixtures live in fixtures/bad_inputs; weights and
@@ -33,7 +33,8 @@ import zipfile
 import torch
 
 from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, PT2TS, Pt2tsTestCase, fixture,
-                           import_file, read_bytes, run_pt2ts, staging_folders)
+                           import_file, read_bytes, require_pt2ts, run_pt2ts,
+                           staging_folders)
 
 HERE = fixture("bad_inputs")
 MODELS = fixture("bad_inputs", "models.py")
@@ -155,8 +156,7 @@ class BadInputTestCase(Pt2tsTestCase):
             command = [*prefix, PT2TS, "-s", out, *map(str, args)]
         else:
             command = [*prefix, PT2TS, *map(str, args), "-s", out]
-        if not PT2TS:
-            raise unittest.SkipTest("PT2TS_EXE is not set (run the tests through ctest)")
+        require_pt2ts()
         result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=cwd,
                                 env=env)
         line = self.assert_fails(result, exit_code, *fragments)
@@ -430,7 +430,7 @@ class KwargsTest(BadInputTestCase):
 
     def test_key_not_identifier(self):
         """Keys that are not Python identifiers: usage errors naming them."""
-        for key in ("4x", "in-features", ""):
+        for key in ("4x", "8", "in-features", ""):
             with self.subTest(key=key):
                 self.check_bad("kwargs: key %r" % key, [MODELS, "Net", "--kwargs", key, "1"],
                                EXIT_USAGE_ERROR, "'%s'" % key, "not a Python identifier")
@@ -1008,7 +1008,7 @@ class OtherOptionsTest(BadInputTestCase):
     def test_missing_model_name(self):
         """Only a module path: usage error asking for MODEL_NAME."""
         self.check_bad("options: missing model name", [MODELS], EXIT_USAGE_ERROR,
-                       "MODEL_NAME")
+                       "needs MODULE_PATH and MODEL_NAME")
 
     def test_option_missing_its_value(self):
         """-w as the last argument, with no value: usage error naming --state_dict."""

@@ -27,78 +27,16 @@ class HelpAndVersionTest(Pt2tsTestCase):
 
 
 class UsageErrorTest(Pt2tsTestCase):
-    """Each case: exit 2, one 'pt2ts: error:' line naming the problem, no file."""
+    """What every usage error shares. The catalogue of usage errors, each
+    checked against the whole error contract, is tests/test_bad_inputs.py."""
 
-    def assert_usage_error(self, *args, fragment):
+    def test_usage_error_suggests_help_and_creates_nothing(self):
+        """A usage error names --help and creates no output folder."""
         out_dir = self.path("out")
-        result = run_pt2ts(*args, "-s", os.path.join(out_dir, "m.pt"))
-        self.assert_fails(result, EXIT_USAGE_ERROR, fragment)
-        self.assertFalse(os.path.exists(out_dir), "a usage error must not create anything")
-
-    def test_missing_positionals(self):
-        self.assert_usage_error(MLP, fragment="needs MODULE_PATH and MODEL_NAME")
-
-    def test_unknown_option(self):
-        self.assert_usage_error(MLP, "MLP", "--frobnicate", fragment="--frobnicate")
-
-    def test_extra_positional(self):
-        self.assert_usage_error(MLP, "MLP", "extra", fragment="extra")
-
-    def test_odd_kwargs(self):
-        self.assert_usage_error(MLP, "MLP", "--kwargs", "hidden", "8", "activation",
-                                fragment="odd count")
-
-    def test_kwargs_written_with_equals(self):
-        self.assert_usage_error(MLP, "MLP", "--kwargs", "hidden=8",
-                                fragment="write 'hidden 8' instead of 'hidden=8'")
-
-    def test_duplicate_kwargs_key(self):
-        self.assert_usage_error(MLP, "MLP", "--kwargs", "hidden", "8", "hidden", "9",
-                                fragment="'hidden' is given twice")
-
-    def test_kwargs_key_not_identifier(self):
-        self.assert_usage_error(MLP, "MLP", "--kwargs", "8", "hidden",
-                                fragment="not a Python identifier")
-
-    def test_malformed_literals(self):
-        for value in ("[1, 2", "(1,", "{'a': }", "'unterminated", "[1] x", "{[1]: 2}"):
-            with self.subTest(value=value):
-                self.assert_usage_error(MLP, "MLP", "--args", value, fragment="--args value 1")
-
-    def test_module_path_problems(self):
-        os.mkdir(self.path("plain_folder"))
-        with open(self.path("notes.txt"), "w") as notes:
-            notes.write("not python")
-        cases = [(self.path("missing.py"), "does not exist"),
-                 (self.path("plain_folder"), "folder without __init__.py"),
-                 (self.path("notes.txt"), "not a Python source file"),
-                 ("not a module!", "neither an existing .py file nor a dotted module name")]
-        for module_path, fragment in cases:
-            with self.subTest(module_path=module_path):
-                self.assert_usage_error(module_path, "Net", fragment=fragment)
-
-    def test_weights_problems(self):
-        self.assert_usage_error(MLP, "MLP", "-w", self.path("missing.pt"), fragment="does not exist")
-        self.assert_usage_error(MLP, "MLP", "-w", self.tmp, fragment="is a folder")
-
-    def test_options_that_need_weights(self):
-        for option in (["--state_key", "model"], ["--trust-weights"], ["--non-strict"]):
-            with self.subTest(option=option):
-                self.assert_usage_error(MLP, "MLP", *option, fragment="needs a weights file")
-
-    def test_save_path_is_a_folder(self):
-        os.mkdir(self.path("out"))
-        result = run_pt2ts(MLP, "MLP", "-s", self.path("out"))
-        self.assert_fails(result, EXIT_USAGE_ERROR, "is a folder")
-        self.assertEqual(os.listdir(self.path("out")), [])
-
-    def test_pythonpath_must_exist(self):
-        self.assert_usage_error(MLP, "MLP", "--pythonpath", self.path("nope"),
-                                fragment="not an existing folder")
-
-    def test_usage_error_suggests_help(self):
-        result = run_pt2ts(MLP)
+        result = run_pt2ts(MLP, "-s", os.path.join(out_dir, "m.pt"))
+        self.assert_fails(result, EXIT_USAGE_ERROR, "needs MODULE_PATH and MODEL_NAME")
         self.assertIn("pt2ts --help", result.stderr)
+        self.assertFalse(os.path.exists(out_dir), "a usage error must not create anything")
 
 
 class SeedCompatibilityTest(Pt2tsTestCase):

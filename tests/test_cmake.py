@@ -9,16 +9,15 @@ import os
 import re
 import shutil
 import tempfile
-import time
 import unittest
 
 import torch
 
-from pt2ts_testing import (FIXTURES, consumer_configure_args, import_file, read_bytes, run)
+from pt2ts_testing import (FIXTURES, INSTALL_PREFIX, consumer_configure_args, import_file,
+                           needs_install_fixture, read_bytes, run, wait_for_new_timestamp)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.dirname(HERE)
-INSTALL_PREFIX = os.environ.get("PT2TS_INSTALL_PREFIX", "")
 CMAKE = os.environ.get("CMAKE_COMMAND", "cmake")
 
 
@@ -51,11 +50,6 @@ def stamp(path):
     return (info.st_ino, info.st_mtime_ns)
 
 
-def wait_for_new_timestamp():
-    # Build tools compare modification times: make the next edit visibly newer.
-    time.sleep(1.1)
-
-
 def edit(path, old, new):
     with open(path) as file:
         text = file.read()
@@ -65,7 +59,7 @@ def edit(path, old, new):
         file.write(text.replace(old, new))
 
 
-@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+@needs_install_fixture
 class IncrementalBuildMixin:
     """The behaviour every generator must show, run as one ordered story."""
 
@@ -211,7 +205,7 @@ class NinjaMultiConfigTest(IncrementalBuildMixin, unittest.TestCase):
         self.assert_artifact_matches_eager(config="Release")
 
 
-@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+@needs_install_fixture
 class LibTorchConsumerTest(unittest.TestCase):
     """The artifact built by the function loads in a C++ LibTorch program
     that receives its path from $<TARGET_PROPERTY:cnn,PT2TS_OUTPUT>."""
@@ -258,7 +252,7 @@ def other_libtorch():
 OTHER_LIBTORCH = other_libtorch()
 
 
-@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+@needs_install_fixture
 @unittest.skipUnless(OTHER_LIBTORCH, "no LibTorch on this machine other than the one pt2ts links "
                                      "(Debian's libtorch-dev beside a pip-torch build has one)")
 class OtherLibTorchTest(unittest.TestCase):
@@ -294,7 +288,7 @@ class OtherLibTorchTest(unittest.TestCase):
         self.assertEqual(warning.count("pt2ts converts with torch"), 1, result.stderr)
 
 
-@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+@needs_install_fixture
 class ExampleTest(unittest.TestCase):
     """examples/pattern_classifier, built as a user would, classifies its
     three test images correctly with the model converted during the build."""
@@ -315,7 +309,7 @@ class ExampleTest(unittest.TestCase):
 TORCH_RELEASE = tuple(int(part) for part in re.match(r"(\d+)\.(\d+)", torch.__version__).groups())
 
 
-@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+@needs_install_fixture
 @unittest.skipUnless(TORCH_RELEASE >= (2, 6), "needs torch >= 2.6 (AOTInductor packages and "
                      "their C++ loader); this is torch " + torch.__version__)
 class AotiExampleTest(unittest.TestCase):
@@ -339,7 +333,7 @@ class AotiExampleTest(unittest.TestCase):
             self.assertNotIn("Compiling PatternNet", run(CMAKE, "--build", build).stdout)
 
 
-@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+@needs_install_fixture
 class ConversionCacheTest(unittest.TestCase):
     """With PT2TS_CACHE_DIR (the CMake cache variable), a clean build tree
     converts nothing once the cache is warm, and a second checkout of the
@@ -397,7 +391,7 @@ class SubdirectoryModeTest(unittest.TestCase):
             self.assertNotIn("(mlp)", log)
 
 
-@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+@needs_install_fixture
 class MisuseTest(unittest.TestCase):
     """Mistakes in pt2ts_add_torchscript() calls fail at configure time with
     a message naming the problem."""
@@ -533,8 +527,7 @@ class MisuseTest(unittest.TestCase):
                 self.assertIn("this is CMake 3.19.8", re.sub(r"\s+", " ", result.stderr))
 
 
-@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
-@unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture (run through ctest)")
+@needs_install_fixture
 class CaptureKeywordsTest(unittest.TestCase):
     """METHOD, CHECK_INPUTS, FREEZE, FORMAT and DEPENDS in a real Ninja build:
     each reaches pt2ts, and changing one reconverts the model."""
@@ -596,6 +589,7 @@ class CaptureKeywordsTest(unittest.TestCase):
             self.assertFalse(self.build())
 
 
+@needs_install_fixture
 class SettingsStampTest(unittest.TestCase):
     """<name>.settings, the file whose change makes Unix Makefiles reconvert
     when a call's arguments change, records the arguments verbatim: no

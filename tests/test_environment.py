@@ -29,12 +29,39 @@ USES_CWD_HELPER = fixture("environment", "models", "uses_cwd_helper.py")
 # base (Debian) or in the build's own venv (pip).
 BASE_PYTHON = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
 BUILD_IS_VENV = sys.prefix != sys.base_prefix
-# Other installations of this Python version, for the venv-of-another-Python
-# refusal: whichever of these is not the base interpreter.
-OTHER_PYTHONS = [p for p in ("/usr/bin/python3", "/root/.pyenv/versions/3.11.7/bin/python3")
-                 if os.path.exists(p)
-                 and os.path.dirname(os.path.realpath(p)) != os.path.dirname(BASE_PYTHON)]
-PYENV_PYTHON = "/root/.pyenv/versions/3.11.7/bin/python3"  # a Python without torch
+THIS_VERSION = "%d.%d" % sys.version_info[:2]
+
+
+def python_version(python):
+    """'X.Y' of an interpreter, or None when it does not run."""
+    result = subprocess.run([python, "-c", "import sys;print('%d.%d' % sys.version_info[:2])"],
+                            capture_output=True, text=True, timeout=120, env=base_env())
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def make_other_installation(folder):
+    """Another installation of this Python version, made for the test: the
+    build's base interpreter where one exists outside its folder
+    (/usr/bin/python3 beside a pip build's Python), else a copy of the base
+    interpreter's executable in FOLDER/bin with FOLDER/lib/pythonX.Y naming
+    its standard library (Python finds its prefix from its executable's
+    folder). Returns its executable, or None with the reason."""
+    candidate = "/usr/bin/python3"
+    if (os.path.exists(candidate)
+            and os.path.dirname(os.path.realpath(candidate)) != os.path.dirname(BASE_PYTHON)
+            and python_version(candidate) == THIS_VERSION):
+        return candidate, None
+    stdlib = os.path.dirname(os.__file__)
+    if os.path.basename(stdlib) != "python" + THIS_VERSION:
+        return None, "the standard library %s is not in a pythonX.Y folder" % stdlib
+    os.makedirs(os.path.join(folder, "bin"))
+    os.makedirs(os.path.join(folder, "lib"))
+    python = os.path.join(folder, "bin", "python3")
+    shutil.copy2(BASE_PYTHON, python)
+    os.symlink(stdlib, os.path.join(folder, "lib", "python" + THIS_VERSION))
+    if python_version(python) != THIS_VERSION:
+        return None, "a copy of %s in %s does not run" % (BASE_PYTHON, folder)
+    return python, None
 
 
 def make_venv_with_this_torch(venv):
@@ -117,16 +144,22 @@ class PathIndependenceTest(BaselineMixin, Pt2tsTestCase):
         self.assertFalse(os.path.exists(marker), "the python on PATH was run")
         self.assert_same_as_baseline(out)
 
-    @unittest.skipUnless(os.path.exists(PYENV_PYTHON), "no pyenv Python at " + PYENV_PYTHON)
     def test_python_without_torch_first_on_path(self):
-        """A real Python without torch first on PATH does not matter."""
-        fake_bin = self.path("pyenv_bin")
-        os.makedirs(fake_bin)
-        for name in ("python", "python3", "python3.11"):
-            os.symlink(PYENV_PYTHON, os.path.join(fake_bin, name))
+        """A real Python without torch (a venv of the base interpreter without
+        its site-packages), as python, python3 and pythonX.Y first on PATH,
+        does not matter."""
+        venv = self.path("venv_no_torch")
+        subprocess.run([BASE_PYTHON, "-m", "venv", "--without-pip", venv], check=True,
+                       capture_output=True, timeout=120, env=base_env())
+        venv_bin = os.path.join(venv, "bin")
+        for name in ("python", "python3", "python" + THIS_VERSION):
+            self.assertTrue(os.access(os.path.join(venv_bin, name), os.X_OK), name)
+        no_torch = subprocess.run([os.path.join(venv_bin, "python3"), "-c", "import torch"],
+                                  capture_output=True, timeout=120, env=base_env())
+        self.assertNotEqual(no_torch.returncode, 0, "control: the venv's Python imports torch")
         out = self.path("plain.pt")
         self.convert(PLAIN, "Plain", "-s", out,
-                     env=base_env(PATH=fake_bin + os.pathsep + os.environ.get("PATH", "")))
+                     env=base_env(PATH=venv_bin + os.pathsep + os.environ.get("PATH", "")))
         self.assert_same_as_baseline(out)
 
     def test_empty_environment(self):
@@ -285,17 +318,14 @@ class VirtualEnvironmentTest(Pt2tsTestCase):
         self.assert_fails(result, EXIT_CONVERSION_FAILED, "3.10", "%d.%d" % sys.version_info[:2])
         self.assert_no_output_left(os.path.dirname(out))
 
-    @unittest.skipUnless(OTHER_PYTHONS, "no other installation of Python %d.%d on this machine"
-                         % sys.version_info[:2])
     def test_venv_of_another_installation_of_this_version(self):
         """A venv of another Python installation of the same version (its own
         standard library): exit 1 naming both interpreters' folders; nothing
         written."""
-        other = OTHER_PYTHONS[0]
-        version = subprocess.run([other, "-c", "import sys;print('%d.%d' % sys.version_info[:2])"],
-                                 check=True, capture_output=True, text=True).stdout.strip()
-        if version != "%d.%d" % sys.version_info[:2]:
-            self.skipTest("%s is Python %s, not this version" % (other, version))
+        other, reason = make_other_installation(self.path("other_python"))
+        if other is None:
+            self.skipTest("cannot make another installation of Python %s: %s"
+                          % (THIS_VERSION, reason))
         venv = self.path("venv_other_install")
         subprocess.run([other, "-m", "venv", "--without-pip", venv], check=True,
                        capture_output=True, timeout=120, env=base_env())
@@ -331,11 +361,10 @@ class NotAVirtualEnvironmentTest(Pt2tsTestCase):
         """/bin/true (no ../pyvenv.cfg): exit 1, not a virtual environment."""
         self.check_rejected("/bin/true", EXIT_CONVERSION_FAILED, "virtual environment")
 
-    @unittest.skipUnless(os.path.exists(PYENV_PYTHON), "no pyenv Python at " + PYENV_PYTHON)
     def test_plain_python_outside_a_venv(self):
-        """A real Python that is not in a venv: exit 1, not a virtual
-        environment."""
-        self.check_rejected(PYENV_PYTHON, EXIT_CONVERSION_FAILED, "virtual environment")
+        """A real Python that is not in a venv (the build's base interpreter):
+        exit 1, not a virtual environment."""
+        self.check_rejected(BASE_PYTHON, EXIT_CONVERSION_FAILED, "virtual environment")
 
     def test_missing_executable(self):
         """A path that does not exist: usage error."""

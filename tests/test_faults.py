@@ -11,8 +11,8 @@ artifact"; "behaves the same whatever..."; exact rebuilds through the depfile):
 - paths holding spaces, unicode and '$', on the command line and through
   pt2ts_add_torchscript() (with a rebuild driven by the depfile).
 
-Tests that need root (mount) or the install fixture (PT2TS_INSTALL_PREFIX)
-skip with the reason when those are missing.
+Tests that need root (mount) skip with the reason when it is missing; those
+that need the install fixture (PT2TS_INSTALL_PREFIX) fail without it.
 """
 
 import os
@@ -22,18 +22,17 @@ import signal
 import subprocess
 import tempfile
 import threading
-import time
 import unittest
 
 import torch
 
-from pt2ts_testing import (EXIT_CONVERSION_FAILED, PT2TS, Pt2tsTestCase, consumer_configure_args,
-                           fixture, import_file, read_bytes, run, run_pt2ts, staging_folders,
-                           wait_for)
+from pt2ts_testing import (EXIT_CONVERSION_FAILED, INSTALL_PREFIX, PT2TS, Pt2tsTestCase,
+                           consumer_configure_args, fixture, import_file, read_bytes,
+                           require_install_fixture, run, run_pt2ts, staging_folders, wait_for,
+                           wait_for_new_timestamp)
 
 BIG = fixture("faults", "big.py")
 PATH_MODEL_DIR = fixture("faults", "pathmodel")
-INSTALL_PREFIX = os.environ.get("PT2TS_INSTALL_PREFIX", "")
 CMAKE = os.environ.get("CMAKE_COMMAND", "cmake")
 
 big = import_file(BIG, name="faults_big")
@@ -79,14 +78,14 @@ class LargeModelSignalTest(Pt2tsTestCase):
     previous artifact stays byte-identical."""
 
     WIDTH, LAYERS = 4096, 5  # 5 x 4096 x 4096 float32 = 335 MB of weights
-    PROMPT_SECONDS = 15
+    # The deadline for dying after the signal: generous on a loaded machine,
+    # and still far below what finishing the step would take there.
+    PROMPT_SECONDS = 30
     NEEDED_BYTES = 3 * 10 ** 9  # weights + artifact + staged copy, with room
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if not PT2TS:
-            raise unittest.SkipTest("PT2TS_EXE is not set (run the tests through ctest)")
         free = shutil.disk_usage(tempfile.gettempdir()).free
         if free < cls.NEEDED_BYTES:
             raise unittest.SkipTest("needs 3 GB free in %s, has %.1f GB"
@@ -105,7 +104,7 @@ class LargeModelSignalTest(Pt2tsTestCase):
                                                           "--args", 32, 1)
 
     def interrupt(self, signal_number, stage):
-        folder = self.path("out")
+        folder = self.path("out_" + signal.Signals(signal_number).name)
         os.makedirs(folder)
         out = os.path.join(folder, "big.pt")
         shutil.copyfile(self.previous, out)
@@ -142,7 +141,6 @@ class LargeModelSignalTest(Pt2tsTestCase):
         else:
             raise AssertionError(stage)
         state = "open files: %s" % [p for p in open_files(process.pid) if p.startswith("/tmp")]
-        sent = time.monotonic()
         process.send_signal(signal_number)
         try:
             process.wait(timeout=self.PROMPT_SECONDS)
@@ -150,34 +148,29 @@ class LargeModelSignalTest(Pt2tsTestCase):
             process.kill()
             self.fail("pt2ts still runs %s s after %s" % (self.PROMPT_SECONDS,
                                                            signal.Signals(signal_number).name))
-        elapsed = time.monotonic() - sent
         reader.join(10)
         stderr = "".join(lines)
         self.assertEqual(process.returncode, -signal_number,
                          "expected death by %s while %s (%s); stderr:\n%s"
                          % (signal.Signals(signal_number).name, stage, state, stderr))
-        self.assertLess(elapsed, self.PROMPT_SECONDS)
         self.assertEqual(read_bytes(out), self.previous_bytes, "the previous artifact changed")
         if signal_number != signal.SIGKILL:
             self.assertEqual(os.listdir(folder), ["big.pt"],
                              "a partial file or staging folder was left (%s)" % stage)
         return folder, out
 
-    def test_sigint_while_loading_weights(self):
-        """SIGINT while torch.load reads the 335 MB weights file."""
-        self.interrupt(signal.SIGINT, "loading weights")
+    def interrupt_with_sigint_and_sigterm(self, stage):
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            with self.subTest(signal.Signals(signal_number).name):
+                self.interrupt(signal_number, stage)
 
-    def test_sigterm_while_loading_weights(self):
-        """SIGTERM while torch.load reads the 335 MB weights file."""
-        self.interrupt(signal.SIGTERM, "loading weights")
+    def test_sigint_and_sigterm_while_loading_weights(self):
+        """SIGINT, then SIGTERM, while torch.load reads the 335 MB weights file."""
+        self.interrupt_with_sigint_and_sigterm("loading weights")
 
-    def test_sigint_while_writing(self):
-        """SIGINT while torch.jit.save writes the 335 MB artifact."""
-        self.interrupt(signal.SIGINT, "writing")
-
-    def test_sigterm_while_writing(self):
-        """SIGTERM while torch.jit.save writes the 335 MB artifact."""
-        self.interrupt(signal.SIGTERM, "writing")
+    def test_sigint_and_sigterm_while_writing(self):
+        """SIGINT, then SIGTERM, while torch.jit.save writes the 335 MB artifact."""
+        self.interrupt_with_sigint_and_sigterm("writing")
 
     def test_sigkill_while_writing(self):
         """SIGKILL (the OOM killer, kill -9) while the artifact is written
@@ -335,12 +328,11 @@ class ParallelTest(Pt2tsTestCase):
             eager = big.Small(hidden=winner + 2, scale=0.5 + winner)
             self.assert_matches_eager(out, eager, torch.randn(3, 4))
 
-    @unittest.skipUnless(INSTALL_PREFIX, "needs the install fixture PT2TS_INSTALL_PREFIX "
-                                         "(run through ctest)")
     def test_cmake_project_with_8_models_in_parallel(self):
         """A consumer project with 8 models built with Ninja -j8: all 8
         artifacts load and match their eager models; a second build converts
         nothing."""
+        require_install_fixture()
         if not shutil.which("ninja"):
             self.skipTest("needs ninja")
         project = self.path("project")
@@ -454,8 +446,7 @@ class SpecialPathsTest(Pt2tsTestCase):
         Ninja generator mis-escapes the depfile (a documented limit): the
         function must warn at configure time, and the build still converts
         correctly, but no-op builds cannot be promised."""
-        if not INSTALL_PREFIX:
-            self.skipTest("needs the install fixture PT2TS_INSTALL_PREFIX (run through ctest)")
+        require_install_fixture()
         if not shutil.which("ninja"):
             self.skipTest("needs ninja")
         project = os.path.join(base, "project")
@@ -485,7 +476,7 @@ class SpecialPathsTest(Pt2tsTestCase):
         self.assert_matches_eager(artifact, eager, torch.randn(3, 4))
         if not dollar:
             self.assertNotIn("Converting", build_log(), "a second build converted again")
-        time.sleep(1.1)  # a visibly newer time stamp
+        wait_for_new_timestamp(os.path.dirname(artifact))  # a visibly newer time stamp
         os.utime(os.path.join(models, "layers.py"))
         self.assertIn("Converting PathNet", build_log(),
                       "touching the sibling module did not reconvert (depfile escaping?)")

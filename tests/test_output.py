@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import textwrap
-import time
 import unittest
 import warnings
 
@@ -180,8 +179,11 @@ class InterruptedTest(PreviousArtifactMixin, Pt2tsTestCase):
     staging folder, leaves any previous artifact alone, and dies promptly by
     that signal."""
 
-    SLEEP_SECONDS = 30
-    PROMPT_SECONDS = 10
+    # The model's constructor sleeps far longer than the generous deadline for
+    # dying after the signal: a pt2ts that waits for the constructor to end
+    # before it dies misses the deadline.
+    SLEEP_SECONDS = 600
+    PROMPT_SECONDS = 60
 
     def start_slow(self, out, seconds=SLEEP_SECONDS, marker=None, preexec_fn=None):
         args = [PT2TS, SLOW, "Slow", "-s", out, "--args", str(seconds)]
@@ -210,19 +212,16 @@ class InterruptedTest(PreviousArtifactMixin, Pt2tsTestCase):
                  process)
         if wait_for_constructor:
             wait_for(lambda: os.path.exists(marker), 60, "the model's constructor", process)
-        sent = time.monotonic()
         process.send_signal(signal_number)
         try:
             process.wait(timeout=self.PROMPT_SECONDS)
         except subprocess.TimeoutExpired:
             self.fail("pt2ts still runs %s s after %s" % (self.PROMPT_SECONDS,
                                                            signal.Signals(signal_number).name))
-        elapsed = time.monotonic() - sent
         _, err = process.communicate()
         self.assertEqual(process.returncode, -signal_number,
                          "expected death by %s; stderr:\n%s"
                          % (signal.Signals(signal_number).name, err))
-        self.assertLess(elapsed, self.PROMPT_SECONDS)
         if with_previous:
             self.assert_previous_intact(out)
             self.assert_no_output_left(folder, allowed=["model.pt"])
@@ -230,13 +229,13 @@ class InterruptedTest(PreviousArtifactMixin, Pt2tsTestCase):
             self.assertFalse(os.path.lexists(out))
             self.assert_no_output_left(folder)
 
-    def test_sigterm_keeps_previous_artifact(self):
-        """SIGTERM while the model's constructor runs."""
-        self.interrupt(signal.SIGTERM, with_previous=True, wait_for_constructor=True)
-
-    def test_sigint_keeps_previous_artifact(self):
-        """SIGINT (Ctrl-C) while the model's constructor runs."""
-        self.interrupt(signal.SIGINT, with_previous=True, wait_for_constructor=True)
+    def test_sigterm_and_sigint_keep_previous_artifact(self):
+        """SIGTERM, then SIGINT (Ctrl-C), while the model's constructor runs."""
+        for signal_number in (signal.SIGTERM, signal.SIGINT):
+            with self.subTest(signal.Signals(signal_number).name):
+                self.interrupt(signal_number, with_previous=True, wait_for_constructor=True)
+                shutil.rmtree(self.path("out"))
+                os.remove(self.path("constructor_started"))
 
     def test_sighup_keeps_previous_artifact(self):
         """SIGHUP (terminal closed) while the model's constructor runs."""

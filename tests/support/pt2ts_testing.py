@@ -36,10 +36,27 @@ def without_support_note(stderr):
                    if not line.startswith(TORCHSCRIPT_SUPPORT_NOTE))
 
 
+def pt2ts_problem():
+    """Why PT2TS_EXE cannot be run, or None when it names an executable file."""
+    if not PT2TS:
+        return ("PT2TS_EXE is not set: run the tests through ctest (ctest --test-dir BUILD), "
+                "or set PT2TS_EXE to the pt2ts binary")
+    if not os.path.isfile(PT2TS) or not os.access(PT2TS, os.X_OK):
+        return "PT2TS_EXE=%s is not an executable file (build pt2ts first)" % PT2TS
+    return None
+
+
+def require_pt2ts():
+    """Fails (never skips) when PT2TS_EXE does not name an executable: a run
+    without the tool under test must not pass."""
+    problem = pt2ts_problem()
+    if problem:
+        raise AssertionError(problem)
+
+
 def run_pt2ts(*args, cwd=None, env=None, timeout=300):
     """Runs pt2ts with the given arguments; returns the CompletedProcess."""
-    if not PT2TS:
-        raise unittest.SkipTest("PT2TS_EXE is not set (run the tests through ctest)")
+    require_pt2ts()
     return subprocess.run([PT2TS, *map(str, args)], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
@@ -72,6 +89,35 @@ def consumer_configure_args():
     return ["--no-warn-unused-cli"] + args
 
 
+INSTALL_PREFIX = os.environ.get("PT2TS_INSTALL_PREFIX", "")
+
+
+def require_install_fixture():
+    """Fails (never skips) when PT2TS_INSTALL_PREFIX does not name a folder."""
+    if not INSTALL_PREFIX or not os.path.isdir(INSTALL_PREFIX):
+        raise AssertionError(
+            "PT2TS_INSTALL_PREFIX=%r is not an install of pt2ts: run the tests through ctest, "
+            "whose install_for_consumers fixture makes it" % INSTALL_PREFIX)
+
+
+def needs_install_fixture(cls):
+    """Class decorator for tests that build consumer projects against the
+    installed pt2ts (ctest's install_for_consumers fixture): without
+    PT2TS_INSTALL_PREFIX naming a folder, the class fails in setUpClass (a
+    run that cannot test must not pass)."""
+    own = cls.__dict__.get("setUpClass")
+
+    def setUpClass(klass):
+        require_install_fixture()
+        if own is not None:
+            own.__func__(klass)
+        else:
+            super(cls, klass).setUpClass()
+
+    cls.setUpClass = classmethod(setUpClass)
+    return cls
+
+
 def read_bytes(path):
     with open(path, "rb") as file:
         return file.read()
@@ -94,6 +140,49 @@ def wait_for(predicate, timeout, what, process=None):
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for " + what)
         time.sleep(0.002)
+
+
+def wait_for_new_timestamp(folder=None, timeout=30):
+    """Waits until a file written now gets a modification time in a later
+    second than a file written at the call: what was written before the call
+    is then visibly older, to build tools that compare whole seconds too,
+    than what is written after it. Reads the file system's own clock (a probe
+    file in folder, default the temporary folder), so it waits no longer
+    than the next second boundary."""
+    probe = os.path.join(folder or tempfile.gettempdir(), ".pt2ts-clock-probe-%d" % os.getpid())
+
+    def second_of_a_new_write():
+        with open(probe, "w"):
+            pass
+        return os.stat(probe).st_mtime_ns // 10 ** 9
+
+    try:
+        start = second_of_a_new_write()
+        wait_for(lambda: second_of_a_new_write() > start, timeout,
+                 "the file system clock to reach the next second")
+    finally:
+        if os.path.exists(probe):
+            os.remove(probe)
+
+
+def descendants(pid):
+    """The ids of a process's living descendants (Linux /proc), children first."""
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop(0)
+        try:
+            tasks = os.listdir("/proc/%d/task" % parent)
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open("/proc/%d/task/%s/children" % (parent, task)) as file:
+                    children = [int(c) for c in file.read().split()]
+            except OSError:
+                continue
+            found += children
+            queue += children
+    return found
 
 
 def import_file(path, name=None):
@@ -122,7 +211,13 @@ def flatten_outputs(value):
 
 
 class Pt2tsTestCase(unittest.TestCase):
-    """A test case with a fresh temporary folder and pt2ts assertions."""
+    """A test case with a fresh temporary folder and pt2ts assertions; every
+    class of them fails in setUpClass when PT2TS_EXE cannot be run."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        require_pt2ts()
 
     def setUp(self):
         self._tmp = tempfile.TemporaryDirectory(prefix="pt2ts-test-")
