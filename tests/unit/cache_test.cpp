@@ -17,6 +17,7 @@
 
 #include "cache/cache_key.h"
 #include "cache/local/entry_checksum.h"
+#include "cache/local/entry_format.h"
 #include "cache/file_hash_memo.h"
 #include "cache/local/local_store.h"
 #include "cache/manifest.h"

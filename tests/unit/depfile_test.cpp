@@ -2,10 +2,12 @@
 // escaped for CMake's depfile reader, the file's text, and the atomic write.
 #include "output/depfile.h"
 
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -22,9 +24,17 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
-bool Exists(const std::string& path) {
-  struct stat info {};
-  return ::stat(path.c_str(), &info) == 0;
+// The names in a folder, sorted.
+std::vector<std::string> FilesIn(const std::string& folder) {
+  std::vector<std::string> names;
+  if (DIR* listing = ::opendir(folder.c_str())) {
+    while (const dirent* entry = ::readdir(listing)) {
+      if (entry->d_name[0] != '.') names.push_back(entry->d_name);
+    }
+    ::closedir(listing);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 // A fresh folder per test, removed afterwards.
@@ -86,7 +96,7 @@ TEST_F(DepfileWriteTest, WritesTheTextAndCreatesTheFolder) {
   ASSERT_TRUE(WriteDepfile(path, "/out/net.pt", {"/m/net.py"}, &error)) << error;
   EXPECT_EQ(ReadFile(path), FormatDepfile("/out/net.pt", {"/m/net.py"}));
   // Written through a temporary file that is gone afterwards.
-  EXPECT_FALSE(Exists(path + ".pt2ts-" + std::to_string(::getpid())));
+  EXPECT_EQ(FilesIn(folder_ + "/state/sub"), std::vector<std::string>{"net.d"});
 }
 
 TEST_F(DepfileWriteTest, ReplacesAPreviousDepfile) {
@@ -117,7 +127,7 @@ TEST_F(DepfileWriteTest, AFolderInTheWayFailsWithoutLeftovers) {
   std::string error;
   EXPECT_FALSE(WriteDepfile(path, "/out/net.pt", {"/m/net.py"}, &error));
   EXPECT_EQ(error.rfind("cannot write depfile '" + path + "': ", 0), 0u) << error;
-  EXPECT_FALSE(Exists(path + ".pt2ts-" + std::to_string(::getpid())));
+  EXPECT_EQ(FilesIn(folder_), std::vector<std::string>{"net.d"});  // no temporary left
 }
 
 }  // namespace

@@ -58,13 +58,17 @@ bool WriteFileAtomically(const std::string& path, const std::string& content, st
   }
   if (!WriteAll(fd, content.data(), content.size())) {
     *error = ErrnoMessage("cannot write", temporary);
+    const int write_errno = errno;
     ::close(fd);
     ::unlink(temporary.c_str());
+    errno = write_errno;
     return false;
   }
   if (::close(fd) != 0 || ::rename(temporary.c_str(), path.c_str()) != 0) {
     *error = ErrnoMessage("cannot write", path);
+    const int write_errno = errno;
     ::unlink(temporary.c_str());
+    errno = write_errno;
     return false;
   }
   return true;

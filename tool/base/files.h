@@ -14,8 +14,8 @@ namespace pt2ts {
 bool ReadWholeFile(const std::string& path, std::string* content);
 
 // Writes `content` to a temporary file beside `path` and renames it over
-// `path`; creates the folder if missing. False with *error set on failure
-// (nothing is left behind).
+// `path`; creates the folder if missing. False with *error set (and errno
+// kept) on failure; nothing is left behind.
 bool WriteFileAtomically(const std::string& path, const std::string& content, std::string* error);
 
 // A unique temporary name beside `path` (same folder, so rename is atomic).

@@ -134,19 +134,21 @@ bool ConversionCache::ServeLocal(const std::vector<ManifestVariant>& variants,
 
 bool ConversionCache::ServeRemote(const std::string& destination,
                                   std::vector<std::string>* input_paths) {
-  std::string error;
-  const std::string manifest_path = store_.ManifestPath(direct_key_);
-  std::string failed;
-  if (!MakeDirectories(manifest_path.substr(0, manifest_path.find_last_of('/')), nullptr, &failed)) {
+  // Each download reports a failing remote once; a missing object is no failure.
+  auto download = [this](const std::string& name) {
+    return [this, name](const std::string& into) {
+      std::string error;
+      const RemoteStore::Get got = remote_ != nullptr ? remote_->Fetch(name, into, &error)
+                                                      : RemoteStore::Get::kMissing;
+      if (got == RemoteStore::Get::kFailed) RemoteFailed(error);
+      return got == RemoteStore::Get::kFound;
+    };
+  };
+  std::string text;
+  if (!store_.ReceiveManifest(direct_key_, download(RemoteObjectName(direct_key_, "manifest")),
+                              &text)) {
     return false;
   }
-  const std::string download = TemporaryNameBeside(manifest_path);
-  const RemoteStore::Get got = Remote()->Fetch(RemoteObjectName(direct_key_, "manifest"), download, &error);
-  std::string text;
-  const bool read = got == RemoteStore::Get::kFound && ReadWholeFile(download, &text);
-  ::unlink(download.c_str());
-  if (got == RemoteStore::Get::kFailed) RemoteFailed(error);
-  if (!read) return false;
   std::vector<ManifestVariant> remote_variants;
   if (!ParseManifest(text, &remote_variants)) {
     RemoteFailed("it returned a damaged manifest");
@@ -155,23 +157,16 @@ bool ConversionCache::ServeRemote(const std::string& destination,
   for (const ManifestVariant& variant : remote_variants) {
     if (!VariantMatches(variant)) continue;
     // The entry may already be here (another manifest led to it).
-    const std::string entry_path = store_.EntryPath(variant.result_key);
     LocalStore::Verify verify = LocalStore::Verify::kChecksum;
-    if (::access(entry_path.c_str(), F_OK) != 0) {
-      const std::string entry_download = TemporaryNameBeside(entry_path);
-      MakeDirectories(entry_path.substr(0, entry_path.find_last_of('/')), nullptr, &failed);
-      const RemoteStore::Get entry_got =
-          remote_->Fetch(RemoteObjectName(variant.result_key, "entry"), entry_download, &error);
+    if (!store_.HasEntry(variant.result_key)) {
       std::string detail;
-      const bool adopted = entry_got == RemoteStore::Get::kFound &&
-                           store_.AdoptEntry(variant.result_key, entry_download, &detail);
-      ::unlink(entry_download.c_str());
-      if (entry_got == RemoteStore::Get::kFailed) RemoteFailed(error);
-      if (entry_got == RemoteStore::Get::kFound && !adopted) {
+      const LocalStore::Received received = store_.ReceiveEntry(
+          variant.result_key, download(RemoteObjectName(variant.result_key, "entry")), &detail);
+      if (received == LocalStore::Received::kBroken) {
         RemoteFailed("it returned a broken entry: " + detail);
       }
-      if (!adopted) return false;
-      verify = LocalStore::Verify::kAlreadyChecked;  // by AdoptEntry
+      if (received != LocalStore::Received::kStored) return false;
+      verify = LocalStore::Verify::kAlreadyChecked;  // by ReceiveEntry
     }
     // Remembered here, so the next lookup is local.
     std::string ignored;

@@ -70,9 +70,9 @@ bool WriteDepfile(const std::string& path, const std::string& target,
       return false;
     }
   }
-  std::string problem_writing;
-  if (!WriteFileAtomically(path, FormatDepfile(target, dependencies), &problem_writing)) {
-    *error = "cannot write depfile '" + path + "' (" + problem_writing + ")";
+  std::string detail;  // errno says it too
+  if (!WriteFileAtomically(path, FormatDepfile(target, dependencies), &detail)) {
+    *error = ErrnoMessage("cannot write depfile", path);
     return false;
   }
   return true;

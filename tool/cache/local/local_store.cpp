@@ -17,14 +17,14 @@
 #include <sstream>
 #include <vector>
 
-#include "base/text.h"
 #include "base/files.h"
-#include "cache/local/entry_checksum.h"
+#include "base/text.h"
+#include "cache/local/cache_counters.h"
+#include "cache/local/entry_format.h"
 
 namespace pt2ts {
 namespace {
 
-constexpr const char* kEntryMagic = "pt2ts-cache-entry 2";
 constexpr const char* kEntrySuffix = ".entry";
 constexpr const char* kManifestSuffix = ".manifest";
 // Temporary files of a process that died are removed after this long.
@@ -32,78 +32,6 @@ constexpr time_t kStaleTemporarySeconds = 3600;
 
 std::string Shard(const std::string& dir, const std::string& key) {
   return dir + "/" + key.substr(0, 2) + "/" + key;
-}
-
-// Copies `size` bytes from `in` to `out` (out < 0: only checksums them);
-// returns the checksum, or "" on a read or write failure (errno set) or a
-// short file.
-std::string CopyHashing(int in, int out, uint64_t size, bool* short_read) {
-  EntryChecksum hash;
-  std::vector<char> buffer(4 << 20);
-  *short_read = false;
-  uint64_t left = size;
-  while (left > 0) {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(left, buffer.size()));
-    const ssize_t count = ReadFull(in, buffer.data(), want);
-    if (count < 0) return "";
-    if (static_cast<size_t>(count) != want) {
-      *short_read = true;
-      return "";
-    }
-    hash.Update(buffer.data(), want);
-    if (out >= 0 && !WriteAll(out, buffer.data(), want)) return "";
-    left -= want;
-  }
-  return hash.HexDigest();
-}
-
-// The checksum of the payload of an open, shape-checked entry, read through
-// a memory map (no copy into a buffer); "" if it cannot be read.
-std::string PayloadHash(int fd, uint64_t size) {
-  const size_t length = static_cast<size_t>(kEntryHeaderSize + size);
-  void* map = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (map == MAP_FAILED) return "";
-  ::madvise(map, length, MADV_SEQUENTIAL);
-  EntryChecksum hash;
-  hash.Update(static_cast<const char*>(map) + kEntryHeaderSize, static_cast<size_t>(size));
-  ::munmap(map, length);
-  return hash.HexDigest();
-}
-
-// Copies the payload into `out` in the kernel (copy_file_range: no user
-// space copy; a reflink where the file system shares extents), or by
-// read/write where that is not supported.
-bool CopyPayload(int in, int out, uint64_t size) {
-  loff_t offset = kEntryHeaderSize;
-  uint64_t left = size;
-  while (left > 0) {
-    const ssize_t count = ::copy_file_range(in, &offset, out, nullptr, left, 0);
-    if (count < 0 && errno == EINTR) continue;
-    if (count <= 0) break;
-    left -= static_cast<uint64_t>(count);
-  }
-  if (left == 0) return true;
-  if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP) return false;
-  if (::lseek(in, static_cast<off_t>(offset), SEEK_SET) < 0) return false;
-  bool short_read = false;
-  return !CopyHashing(in, out, left, &short_read).empty();
-}
-
-// Checks an open entry: its header, its size; leaves the offset after the header.
-bool CheckEntryShape(int fd, uint64_t* size, std::string* checksum, std::string* detail) {
-  std::string header(kEntryHeaderSize, '\0');
-  struct stat info {};
-  if (ReadFull(fd, header.data(), header.size()) != static_cast<ssize_t>(header.size()) ||
-      !ParseEntryHeader(header, size, checksum)) {
-    *detail = "not a pt2ts cache entry";
-    return false;
-  }
-  if (::fstat(fd, &info) != 0 ||
-      static_cast<uint64_t>(info.st_size) != kEntryHeaderSize + *size) {
-    *detail = "truncated or overlong entry";
-    return false;
-  }
-  return true;
 }
 
 struct StoredFile {
@@ -146,66 +74,7 @@ std::vector<StoredFile> ListStoredFiles(const std::string& dir) {
 
 void Touch(const std::string& path) { ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0); }
 
-// Counters are updated under an exclusive lock on DIR/stats.lock.
-class StatsLock {
- public:
-  explicit StatsLock(const std::string& dir)
-      : fd_(::open((dir + "/stats.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
-    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
-  }
-  ~StatsLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  StatsLock(const StatsLock&) = delete;
-  StatsLock& operator=(const StatsLock&) = delete;
-  bool ok() const { return fd_ >= 0; }
-
- private:
-  int fd_;
-};
-
-std::map<std::string, uint64_t> ReadCounters(const std::string& path) {
-  std::map<std::string, uint64_t> counters;
-  std::string text;
-  if (!ReadWholeFile(path, &text)) return counters;
-  std::istringstream lines(text);
-  std::string name;
-  uint64_t value = 0;
-  while (lines >> name >> value) counters[name] = value;
-  return counters;
-}
-
-const char* CounterName(CacheEvent event) {
-  switch (event) {
-    case CacheEvent::kLocalHit: return "local_hits";
-    case CacheEvent::kRemoteHit: return "remote_hits";
-    case CacheEvent::kMiss: return "misses";
-    case CacheEvent::kEviction: return "evictions";
-  }
-  return "unknown";
-}
-
 }  // namespace
-
-std::string EntryHeader(uint64_t size, const std::string& checksum) {
-  std::string header = std::string(kEntryMagic) + " " + std::to_string(size) + " " + checksum;
-  header.resize(kEntryHeaderSize - 1, ' ');
-  return header + "\n";
-}
-
-bool ParseEntryHeader(const std::string& header, uint64_t* size, std::string* checksum) {
-  if (header.size() != kEntryHeaderSize || header.back() != '\n') return false;
-  std::istringstream fields(header);
-  std::string magic, version, size_text;
-  fields >> magic >> version >> size_text >> *checksum;
-  if (magic + " " + version != kEntryMagic || checksum->size() != kEntryChecksumHexSize ||
-      size_text.empty() ||
-      size_text.size() > 19 || size_text.find_first_not_of("0123456789") != std::string::npos) {
-    return false;
-  }
-  *size = std::stoull(size_text);
-  return true;
-}
 
 std::string LocalStore::EntryPath(const std::string& key) const {
   return Shard(dir_, key) + kEntrySuffix;
@@ -341,6 +210,48 @@ bool LocalStore::AdoptEntry(const std::string& key, const std::string& entry_fil
   return true;
 }
 
+void LocalStore::Count(CacheEvent event, uint64_t times) const {
+  CacheCounters(dir_).Add(event, times);
+}
+
+CacheStats LocalStore::Stats() const {
+  CacheStats stats = CacheCounters(dir_).Read();
+  for (const StoredFile& file : ListStoredFiles(dir_)) {
+    stats.bytes += file.size;
+    if (file.is_entry) ++stats.entries;
+  }
+  return stats;
+}
+
+bool LocalStore::HasEntry(const std::string& key) const {
+  return ::access(EntryPath(key).c_str(), F_OK) == 0;
+}
+
+bool LocalStore::ReceiveManifest(const std::string& key, const Download& download,
+                                 std::string* text) const {
+  const std::string path = ManifestPath(key);
+  std::string failed;
+  if (!MakeDirectories(path.substr(0, path.find_last_of('/')), nullptr, &failed)) return false;
+  const std::string temporary = TemporaryNameBeside(path);
+  const bool read = download(temporary) && ReadWholeFile(temporary, text);
+  ::unlink(temporary.c_str());
+  return read;
+}
+
+LocalStore::Received LocalStore::ReceiveEntry(const std::string& key, const Download& download,
+                                              std::string* detail) const {
+  const std::string path = EntryPath(key);
+  std::string failed;
+  MakeDirectories(path.substr(0, path.find_last_of('/')), nullptr, &failed);
+  const std::string temporary = TemporaryNameBeside(path);
+  Received received = Received::kNotDownloaded;
+  if (download(temporary)) {
+    received = AdoptEntry(key, temporary, detail) ? Received::kStored : Received::kBroken;
+  }
+  ::unlink(temporary.c_str());
+  return received;
+}
+
 uint64_t LocalStore::Evict() const {
   std::vector<StoredFile> files = ListStoredFiles(dir_);
   uint64_t total = 0;
@@ -363,34 +274,6 @@ uint64_t LocalStore::Evict() const {
   return evicted;
 }
 
-void LocalStore::Count(CacheEvent event, uint64_t times) const {
-  std::string failed;
-  if (!MakeDirectories(dir_, nullptr, &failed)) return;
-  StatsLock lock(dir_);
-  if (!lock.ok()) return;
-  const std::string path = dir_ + "/stats";
-  std::map<std::string, uint64_t> counters = ReadCounters(path);
-  counters[CounterName(event)] += times;
-  std::string text;
-  for (const auto& [name, value] : counters) text += name + " " + std::to_string(value) + "\n";
-  std::string ignored;
-  WriteFileAtomically(path, text, &ignored);  // counters are best effort
-}
-
-CacheStats LocalStore::Stats() const {
-  CacheStats stats;
-  for (const StoredFile& file : ListStoredFiles(dir_)) {
-    stats.bytes += file.size;
-    if (file.is_entry) ++stats.entries;
-  }
-  std::map<std::string, uint64_t> counters = ReadCounters(dir_ + "/stats");
-  stats.local_hits = counters["local_hits"];
-  stats.remote_hits = counters["remote_hits"];
-  stats.misses = counters["misses"];
-  stats.evictions = counters["evictions"];
-  return stats;
-}
-
 bool LocalStore::Clear(std::string* error) const {
   for (const StoredFile& file : ListStoredFiles(dir_)) ::unlink(file.path.c_str());
   // Remembered hashes: DIR/memo/ab/<hash>.
@@ -408,12 +291,7 @@ bool LocalStore::Clear(std::string* error) const {
     }
     ::closedir(top);
   }
-  StatsLock lock(dir_);
-  if (::unlink((dir_ + "/stats").c_str()) != 0 && errno != ENOENT) {
-    *error = ErrnoMessage("cannot reset", dir_ + "/stats");
-    return false;
-  }
-  return true;
+  return CacheCounters(dir_).Reset(error);
 }
 
 }  // namespace pt2ts

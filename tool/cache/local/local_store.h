@@ -1,34 +1,23 @@
 // The local cache folder. Layout:
-//   DIR/ab/abcd...entry     an artifact: a 128-byte header naming the
-//                           payload's size and checksum (entry_checksum.h),
-//                           then the payload
+//   DIR/ab/abcd...entry     an artifact (entry_format.h)
 //   DIR/ab/abcd...manifest  a manifest (manifest.h)
 //   DIR/memo/ab/...         remembered file hashes (file_hash_memo.h)
-//   DIR/stats               counters (hits, misses, evictions)
+//   DIR/stats               counters (cache_counters.h)
 // Every file appears by rename, whole. Least recently used entries go when
 // the folder grows past its maximum size (a hit refreshes an entry's time).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "base/size.h"  // ParseSize, for the store's users
+#include "cache/local/cache_counters.h"
 
 namespace pt2ts {
 
 constexpr uint64_t kDefaultCacheMaxSize = 5ULL * 1000 * 1000 * 1000;  // 5 GB
 
-
-struct CacheStats {
-  uint64_t entries = 0;  // artifacts
-  uint64_t bytes = 0;    // entries and manifests
-  uint64_t local_hits = 0;
-  uint64_t remote_hits = 0;
-  uint64_t misses = 0;
-  uint64_t evictions = 0;
-};
-
-enum class CacheEvent { kLocalHit, kRemoteHit, kMiss, kEviction };
 
 class LocalStore {
  public:
@@ -60,6 +49,18 @@ class LocalStore {
   // Adopts a complete entry file (e.g. downloaded), checked first; moved.
   bool AdoptEntry(const std::string& key, const std::string& entry_file, std::string* detail) const;
 
+  // Downloading from a remote store into the folder: `download` writes the
+  // object into the temporary file it is given and returns whether it did.
+  using Download = std::function<bool(const std::string& temporary)>;
+  bool HasEntry(const std::string& key) const;
+  // The downloaded manifest's text; false when it was not downloaded.
+  bool ReceiveManifest(const std::string& key, const Download& download, std::string* text) const;
+  enum class Received { kStored, kNotDownloaded, kBroken };
+  // Stores the downloaded entry under `key`, checked (AdoptEntry); kBroken
+  // with *detail set when it is not a whole, intact entry.
+  Received ReceiveEntry(const std::string& key, const Download& download,
+                        std::string* detail) const;
+
   // Removes least recently used entries until the folder is below its
   // maximum; returns how many went.
   uint64_t Evict() const;
@@ -73,12 +74,5 @@ class LocalStore {
   std::string dir_;
   uint64_t max_size_;
 };
-
-// An entry's header (kEntryHeaderSize bytes, space-padded, ending in a
-// newline); the remote store keeps the same entry files.
-std::string EntryHeader(uint64_t size, const std::string& checksum);
-constexpr size_t kEntryHeaderSize = 128;
-// Parses a header; false if it is not one.
-bool ParseEntryHeader(const std::string& header, uint64_t* size, std::string* checksum);
 
 }  // namespace pt2ts

@@ -1,4 +1,5 @@
-// The remote library's entry point: picks the backend for a URL's scheme.
+// The remote library's entry point: picks the backend for a URL's scheme,
+// the one place that knows the schemes.
 #include "cache/remote/remote_store.h"
 
 namespace pt2ts {
@@ -17,12 +18,33 @@ std::unique_ptr<RemoteStore> OpenRedisStore(const std::string& url, std::string*
 }
 #endif
 
+namespace {
+
+struct Backend {
+  const char* scheme;
+  std::unique_ptr<RemoteStore> (*open)(const std::string& url, std::string* error);
+};
+
+const Backend kBackends[] = {
+    {"http://", OpenHttpStore},
+    {"https://", OpenHttpStore},
+    {"redis://", OpenRedisStore},
+};
+
+}  // namespace
+
+std::unique_ptr<RemoteStore> OpenBackend(const std::string& url, std::string* error) {
+  for (const Backend& backend : kBackends) {
+    if (url.rfind(backend.scheme, 0) == 0) return backend.open(url, error);
+  }
+  *error = "PT2TS_REMOTE_CACHE: '" + UrlForMessages(url) +
+           "' is neither an http:// nor a redis:// URL";
+  return nullptr;
+}
+
 }  // namespace pt2ts
 
 extern "C" __attribute__((visibility("default"))) pt2ts::RemoteStore* pt2ts_open_remote_store(
     const std::string& url, std::string* error) {
-  std::unique_ptr<pt2ts::RemoteStore> store = url.rfind("redis://", 0) == 0
-                                                  ? pt2ts::OpenRedisStore(url, error)
-                                                  : pt2ts::OpenHttpStore(url, error);
-  return store.release();
+  return pt2ts::OpenBackend(url, error).release();
 }

@@ -9,12 +9,6 @@ std::string RemoteObjectName(const std::string& key, const std::string& kind) {
 }
 
 std::unique_ptr<RemoteStore> OpenRemoteStore(const std::string& url, std::string* error) {
-  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0 &&
-      url.rfind("redis://", 0) != 0) {
-    *error = "PT2TS_REMOTE_CACHE: '" + UrlForMessages(url) +
-             "' is neither an http:// nor a redis:// URL";
-    return nullptr;
-  }
   std::string load_error;
   const auto open = LoadLibraryFunction<OpenRemoteStoreFunction>(
       PtLibrary::kRemote, kOpenRemoteStoreSymbol, &load_error);

@@ -53,7 +53,9 @@ std::string RemoteObjectName(const std::string& key, const std::string& kind);
 constexpr const char* kOpenRemoteStoreSymbol = "pt2ts_open_remote_store";
 using OpenRemoteStoreFunction = RemoteStore* (*)(const std::string& url, std::string* error);
 
-// In the remote library.
+// In the remote library: the store for the URL's scheme (remote_backends.cpp),
+// and each backend's.
+std::unique_ptr<RemoteStore> OpenBackend(const std::string& url, std::string* error);
 std::unique_ptr<RemoteStore> OpenHttpStore(const std::string& url, std::string* error);
 std::unique_ptr<RemoteStore> OpenRedisStore(const std::string& url, std::string* error);
 
