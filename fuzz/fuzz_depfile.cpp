@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "output/depfile.h"
 #include "depfile_reference.h"
+#include "output/depfile.h"
 
 namespace {
 

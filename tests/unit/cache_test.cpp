@@ -15,13 +15,13 @@
 #include <string>
 #include <vector>
 
+#include "base/sha256.h"
 #include "cache/cache_key.h"
+#include "cache/file_hash_memo.h"
 #include "cache/local/entry_checksum.h"
 #include "cache/local/entry_format.h"
-#include "cache/file_hash_memo.h"
 #include "cache/local/local_store.h"
 #include "cache/manifest.h"
-#include "base/sha256.h"
 #include "options/path_prefix_map.h"
 
 namespace pt2ts {

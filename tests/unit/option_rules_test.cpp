@@ -5,9 +5,9 @@
 #include <set>
 #include <string>
 
+#include "cli/python_names.h"
 #include "options/artifact_formats.h"
 #include "options/option_rules.h"
-#include "cli/python_names.h"
 
 namespace pt2ts {
 namespace {

@@ -7,11 +7,11 @@
 #include <cstring>
 #include <sstream>
 
-#include "options/artifact_formats.h"
-#include "base/sha256.h"
 #include "base/files.h"
-#include "options/input_spec.h"
+#include "base/sha256.h"
 #include "cli/literal.h"
+#include "options/artifact_formats.h"
+#include "options/input_spec.h"
 
 namespace pt2ts {
 namespace {

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "base/files.h"
-#include "cache/manifest.h"
 #include "base/diagnostics.h"
+#include "base/files.h"
 #include "base/library_loader.h"
+#include "cache/manifest.h"
 #include "library_locations.h"
 #include "options/named_files.h"
 #include "pt2ts_build_info.h"

@@ -10,18 +10,18 @@
 #include <string>
 #include <vector>
 
-#include "options/artifact_formats.h"
-#include "base/size.h"
 #include "base/diagnostics.h"
-#include "options/dynamic_dim.h"
-#include "base/files.h"
 #include "base/exit_codes.h"
-#include "options/input_spec.h"
+#include "base/files.h"
+#include "base/size.h"
 #include "cli/literal.h"
+#include "cli/python_names.h"
+#include "options/artifact_formats.h"
+#include "options/dynamic_dim.h"
+#include "options/input_spec.h"
 #include "options/option_rules.h"
 #include "options/path_prefix_map.h"
 #include "pt2ts_version.h"
-#include "cli/python_names.h"
 
 namespace pt2ts {
 namespace {

@@ -3,13 +3,13 @@
 #include <cstdio>
 #include <string>
 
+#include "base/diagnostics.h"
+#include "base/exit_codes.h"
+#include "base/files.h"
+#include "base/text.h"
 #include "cache/local/local_store.h"
 #include "cli/cli.h"
 #include "commands/commands.h"
-#include "base/diagnostics.h"
-#include "base/files.h"
-#include "base/exit_codes.h"
-#include "base/text.h"
 
 namespace pt2ts {
 namespace {

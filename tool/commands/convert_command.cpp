@@ -4,17 +4,17 @@
 #include <string>
 #include <vector>
 
+#include "base/diagnostics.h"
+#include "base/exit_codes.h"
+#include "base/files.h"
+#include "base/library_loader.h"
 #include "cache/conversion_cache.h"
 #include "cli/cli.h"
-#include "commands/commands.h"
-#include "output/depfile.h"
-#include "base/diagnostics.h"
-#include "base/files.h"
-#include "engine/engine_api.h"
-#include "base/exit_codes.h"
 #include "cli/input_checks.h"
-#include "base/library_loader.h"
+#include "commands/commands.h"
+#include "engine/engine_api.h"
 #include "options/named_files.h"
+#include "output/depfile.h"
 #include "output/staged_output.h"
 #include "output/verification.h"
 

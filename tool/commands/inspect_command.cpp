@@ -1,9 +1,9 @@
 // pt2ts inspect FILE [--json]: loads only the LibTorch library, never Python.
-#include "cli/cli.h"
-#include "commands/commands.h"
 #include "base/diagnostics.h"
 #include "base/exit_codes.h"
 #include "base/library_loader.h"
+#include "cli/cli.h"
+#include "commands/commands.h"
 #include "libtorch/torch_api.h"
 
 namespace pt2ts {

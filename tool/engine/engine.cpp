@@ -6,9 +6,9 @@
 #include <string>
 
 #include "base/diagnostics.h"
+#include "base/exit_codes.h"
 #include "embedded_python.h"
 #include "engine/engine_api.h"
-#include "base/exit_codes.h"
 #include "pt2ts_build_info.h"
 #include "pt2ts_version.h"
 #include "python_runtime.h"

@@ -1,9 +1,9 @@
 #include <stdexcept>
 
 #include "aoti_package.h"
-#include "base/text.h"
 #include "base/diagnostics.h"
 #include "base/exit_codes.h"
+#include "base/text.h"
 
 namespace pt2ts {
 namespace {

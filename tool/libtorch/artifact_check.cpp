@@ -12,8 +12,8 @@
 #include "artifact_loaders.h"
 #include "base/diagnostics.h"
 #include "base/exit_codes.h"
-#include "output_comparison.h"
 #include "libtorch/torch_api.h"
+#include "output_comparison.h"
 
 namespace pt2ts {
 namespace {

@@ -14,8 +14,8 @@
 #include <sstream>
 #include <string>
 
-#include "base/diagnostics.h"
 #include "aoti_package.h"
+#include "base/diagnostics.h"
 #include "base/exit_codes.h"
 #include "inspect_text.h"
 #include "libtorch/torch_api.h"

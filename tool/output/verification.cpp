@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "commands/commands.h"
 #include "base/diagnostics.h"
 #include "base/exit_codes.h"
 #include "base/library_loader.h"
@@ -20,15 +19,16 @@
 extern char** environ;  // NOLINT(readability-redundant-declaration): see above
 
 namespace pt2ts {
+
+int VerifyInThisProcess(const VerifyRequest& request) {
+  return RunLibraryFunction<TorchVerifyFunction>(PtLibrary::kTorch, kTorchVerifySymbol, request);
+}
+
 namespace {
 
 std::string RealPath(const std::string& path) {
   char resolved[PATH_MAX];
   return ::realpath(path.c_str(), resolved) != nullptr ? resolved : "";
-}
-
-int VerifyInThisProcess(const VerifyRequest& request) {
-  return RunLibraryFunction<TorchVerifyFunction>(PtLibrary::kTorch, kTorchVerifySymbol, request);
 }
 
 // Exact text of a double (std::to_string keeps 6 decimals: 1e-7 -> 0.000000).
@@ -38,6 +38,8 @@ std::string ExactText(double value) {
   return text;
 }
 
+// Runs `pt2ts __verify` (commands/verify_command.cpp), whose arguments
+// VerifyRequestFromArguments reads back.
 int VerifyInFreshProcess(const VerifyRequest& request) {
   const std::string self = ExecutableDirectory() + "/pt2ts";
   const std::vector<std::string> arguments = {
@@ -74,20 +76,16 @@ int VerifyArtifact(const VerifyRequest& request, const std::string& python_libto
   return VerifyInFreshProcess(request);
 }
 
-int RunVerifyCommand(int argc, char** argv) {
-  if (argc != 8) {
-    PrintError("__verify is internal to pt2ts");
-    return kExitUsageError;
-  }
-  VerifyRequest request;
-  request.artifact_path = argv[1];
-  request.check_path = argv[2];
-  request.rtol = std::strtod(argv[3], nullptr);
-  request.atol = std::strtod(argv[4], nullptr);
-  request.verbose = std::string(argv[5]) == "1";
-  request.start_time = std::strtod(argv[6], nullptr);  // CLOCK_MONOTONIC is system-wide
-  request.format = argv[7];
-  return VerifyInThisProcess(request);
+bool VerifyRequestFromArguments(int argc, char** argv, VerifyRequest* request) {
+  if (argc != 8) return false;
+  request->artifact_path = argv[1];
+  request->check_path = argv[2];
+  request->rtol = std::strtod(argv[3], nullptr);
+  request->atol = std::strtod(argv[4], nullptr);
+  request->verbose = std::string(argv[5]) == "1";
+  request->start_time = std::strtod(argv[6], nullptr);  // CLOCK_MONOTONIC is system-wide
+  request->format = argv[7];
+  return true;
 }
 
 }  // namespace pt2ts

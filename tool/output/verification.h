@@ -13,4 +13,11 @@ namespace pt2ts {
 // unknown, which also means a fresh process).
 int VerifyArtifact(const VerifyRequest& request, const std::string& python_libtorch_path);
 
+// The check in this process.
+int VerifyInThisProcess(const VerifyRequest& request);
+
+// The request that VerifyArtifact's fresh process gets as `pt2ts __verify`
+// arguments (argv[0] is "__verify"); false if they are not such arguments.
+bool VerifyRequestFromArguments(int argc, char** argv, VerifyRequest* request);
+
 }  // namespace pt2ts
