@@ -317,12 +317,7 @@ function(pt2ts_add_torchscript name)
   # would be reconverted at every configuration switch.
   get_property(multi_config GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
   set(state_dir "${CMAKE_CURRENT_BINARY_DIR}/pt2ts")
-  set(extension ".pt")
-  if(arg_FORMAT STREQUAL "lite")
-    set(extension ".ptl")
-  elseif(arg_FORMAT STREQUAL "aoti")
-    set(extension ".pt2")
-  endif()
+  _pt2ts_artifact_format("${arg_FORMAT}" "" format extension exported)
   if(DEFINED arg_OUTPUT)
     get_filename_component(output "${arg_OUTPUT}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
   elseif(multi_config)
@@ -389,6 +384,51 @@ function(_pt2ts_input_file what value flag args_var dependencies_var)
   set(${dependencies_var} "${${dependencies_var}}" PARENT_SCOPE)
 endfunction()
 
+# The artifact formats, "NAME EXTENSION CAPTURE" each, the default first: as
+# tool/options/artifact_formats.def declares them (NAME, EXTENSION, EXPORTED),
+# which tests/unit/option_schema_test.cpp checks this table against.
+function(_pt2ts_artifact_formats out_var)
+  set(${out_var} "torchscript .pt scripted" "lite .ptl scripted" "aoti .pt2 exported" PARENT_SCOPE)
+endfunction()
+
+# _pt2ts_artifact_format(<FORMAT> <OUTPUT> <name_var> <extension_var>
+#                        <exported_var>): the format a call writes, as pt2ts
+# chooses it: FORMAT when given (an unknown one is an error), else the one
+# OUTPUT's extension names, else the default; its extension, and whether it
+# is captured with torch.export (ON) or TorchScript (OFF).
+function(_pt2ts_artifact_format format output name_var extension_var exported_var)
+  _pt2ts_artifact_formats(formats)
+  set(chosen "")
+  set(names "")
+  foreach(entry IN LISTS formats)
+    string(REPLACE " " ";" fields "${entry}")
+    list(GET fields 0 name)
+    list(GET fields 1 extension)
+    list(APPEND names "${name}")
+    if(chosen STREQUAL "" AND (format STREQUAL name OR (format STREQUAL "" AND output MATCHES "\\${extension}$")))
+      set(chosen "${entry}")
+    endif()
+  endforeach()
+  if(chosen STREQUAL "" AND NOT format STREQUAL "")
+    list(JOIN names ", " names)
+    message(FATAL_ERROR "FORMAT must be one of ${names}, not '${format}'")
+  endif()
+  if(chosen STREQUAL "")
+    list(GET formats 0 chosen)
+  endif()
+  string(REPLACE " " ";" fields "${chosen}")
+  list(GET fields 0 name)
+  list(GET fields 1 extension)
+  list(GET fields 2 capture)
+  set(exported OFF)
+  if(capture STREQUAL "exported")
+    set(exported ON)
+  endif()
+  set(${name_var} "${name}" PARENT_SCOPE)
+  set(${extension_var} "${extension}" PARENT_SCOPE)
+  set(${exported_var} "${exported}" PARENT_SCOPE)
+endfunction()
+
 # METHOD, CHECK_INPUTS(_FILE), FREEZE, PRESERVE, FORMAT and DYNAMIC_DIMS of
 # the calling pt2ts_add_torchscript() (its arg_* variables, which a function
 # sees): checked, and appended as pt2ts options to the lists named by
@@ -423,16 +463,10 @@ function(_pt2ts_capture_options args_var dependencies_var aoti_var)
     list(APPEND ${args_var} --preserve "${kept}")
   endforeach()
   if(DEFINED arg_FORMAT)
-    if(NOT arg_FORMAT MATCHES "^(torchscript|lite|aoti)$")
-      message(FATAL_ERROR "FORMAT must be torchscript, lite or aoti, not '${arg_FORMAT}'")
-    endif()
     list(APPEND ${args_var} --format "${arg_FORMAT}")
   endif()
   # AOTInductor packages: captured by torch.export for the example inputs.
-  set(aoti OFF)
-  if(arg_FORMAT STREQUAL "aoti" OR (NOT DEFINED arg_FORMAT AND arg_OUTPUT MATCHES "\\.pt2$"))
-    set(aoti ON)
-  endif()
+  _pt2ts_artifact_format("${arg_FORMAT}" "${arg_OUTPUT}" format extension aoti)
   if(aoti)
     if(NOT arg_EXAMPLE_INPUTS AND NOT DEFINED arg_EXAMPLE_INPUTS_FILE)
       message(FATAL_ERROR "FORMAT aoti compiles the model for the shapes of example inputs: add "

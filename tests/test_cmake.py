@@ -450,7 +450,7 @@ class MisuseTest(unittest.TestCase):
         ("pt2ts_add_torchscript(m MODULE model.py MODEL Net METHOD)",
          "METHOD is given without a value"),
         ("pt2ts_add_torchscript(m MODULE model.py MODEL Net FORMAT onnx)",
-         "FORMAT must be torchscript, lite or aoti"),
+         "FORMAT must be one of torchscript, lite, aoti, not"),
         ("pt2ts_add_torchscript(m MODULE model.py MODEL Net FORMAT aoti)",
          "FORMAT aoti compiles the model for the shapes of example inputs"),
         ("pt2ts_add_torchscript(m MODULE model.py MODEL Net OUTPUT m.pt2)",

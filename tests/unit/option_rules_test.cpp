@@ -107,8 +107,8 @@ TEST(ArtifactFormatsTest, ByNameAndByExtension) {
   EXPECT_EQ(ArtifactFormatOfPath(".pt"), nullptr);  // a hidden file, no extension
   EXPECT_EQ(ArtifactFormatOfPath("b.pth"), nullptr);
   EXPECT_STREQ(ArtifactFormatOfPath("net.pt2")->name, "aoti");
-  EXPECT_FALSE(FindArtifactFormat("aoti")->torchscript);  // captured with torch.export
-  EXPECT_TRUE(FindArtifactFormat("lite")->torchscript);
+  EXPECT_TRUE(FindArtifactFormat("aoti")->exported);  // captured with torch.export
+  EXPECT_FALSE(FindArtifactFormat("lite")->exported);
   EXPECT_EQ(ArtifactFormatNames(), "torchscript, lite, aoti");
 }
 

@@ -2,7 +2,8 @@
 // from it: every option marked as changing the artifact changes the
 // conversion cache's key, the others leave it alone; every option naming a
 // file is a named file; pt2ts_add_torchscript()'s keyword lists in
-// cmake/Pt2tsFunctions.cmake are the schema's CMAKE column.
+// cmake/Pt2tsFunctions.cmake are the schema's CMAKE column, and its format
+// table is the format registry's (tool/options/artifact_formats.def).
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "cache/cache_key.h"
+#include "options/artifact_formats.h"
 #include "options/convert_options.h"
 #include "options/named_files.h"
 #include "options/path_prefix_map.h"
@@ -165,6 +167,30 @@ TEST(OptionSchemaTest, CMakeKeywordsAreTheSchemas) {
           << keyword << " is in Pt2tsFunctions.cmake but not in convert_options.def's CMAKE column";
     }
   }
+}
+
+TEST(OptionSchemaTest, CMakeFormatsAreTheRegistrys) {
+  std::ifstream file(PT2TS_SOURCE_DIR "/cmake/Pt2tsFunctions.cmake");
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  const std::string text = buffer.str();
+  std::smatch match;
+  const std::regex table("function\\(_pt2ts_artifact_formats out_var\\)\\s*set\\(\\$\\{out_var\\} "
+                         "((\"[^\"]*\" ?)+) PARENT_SCOPE\\)");
+  ASSERT_TRUE(std::regex_search(text, match, table)) << "no _pt2ts_artifact_formats() table";
+  std::vector<std::string> cmake_formats;
+  const std::string entries = match[1].str();
+  const std::regex entry("\"([^\"]*)\"");
+  for (auto it = std::sregex_iterator(entries.begin(), entries.end(), entry);
+       it != std::sregex_iterator(); ++it) {
+    cmake_formats.push_back((*it)[1].str());
+  }
+  std::vector<std::string> registry;
+  for (const ArtifactFormat* format = kArtifactFormats; format->name != nullptr; ++format) {
+    registry.push_back(std::string(format->name) + " " + format->extension + " " +
+                       (format->exported ? "exported" : "scripted"));
+  }
+  EXPECT_EQ(cmake_formats, registry);
 }
 
 TEST(OptionSchemaTest, EveryCommandLineOptionHasALongName) {

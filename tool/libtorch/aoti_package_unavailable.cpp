@@ -3,7 +3,7 @@
 #include "aoti_package.h"
 #include "base/diagnostics.h"
 #include "base/exit_codes.h"
-#include "base/text.h"
+#include "options/artifact_formats.h"
 
 namespace pt2ts {
 namespace {
@@ -16,7 +16,11 @@ constexpr const char* kUnavailable =
 
 ForwardFunction LoadAotiPackage(const std::string&) { throw std::runtime_error(kUnavailable); }
 
-bool IsAotiPackage(const std::string& path) { return EndsWith(path, ".pt2"); }
+// Without the loader there is no reading the package: its extension says it.
+bool IsAotiPackage(const std::string& path) {
+  const ArtifactFormat* format = ArtifactFormatOfPath(path);
+  return format != nullptr && format->exported;
+}
 
 int InspectAotiPackage(const InspectRequest&) {
   PrintError(std::string("cannot inspect a .pt2 package: ") + kUnavailable);

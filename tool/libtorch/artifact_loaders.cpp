@@ -33,9 +33,9 @@ struct Loader {
 };
 
 const Loader kLoaders[] = {
-    {"torchscript", LoadTorchScript},
-    {"lite", LoadLite},
-    {"aoti", LoadAotiPackage},
+#define PT2TS_FORMAT(name, extension, what, exported, loader) {#name, loader},
+#include "options/artifact_formats.def"
+#undef PT2TS_FORMAT
 };
 
 }  // namespace

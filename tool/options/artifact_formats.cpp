@@ -5,9 +5,10 @@
 namespace pt2ts {
 
 const ArtifactFormat kArtifactFormats[] = {
-    {"torchscript", ".pt", "a TorchScript archive", true},
-    {"lite", ".ptl", "a lite-interpreter file", true},
-    {"aoti", ".pt2", "an AOTInductor package", false},
+#define PT2TS_FORMAT(name, extension, what, exported, loader) \
+  {#name, extension, what, exported},
+#include "options/artifact_formats.def"
+#undef PT2TS_FORMAT
     {nullptr, nullptr, nullptr, false},
 };
 
@@ -20,7 +21,7 @@ const ArtifactFormat* FindArtifactFormat(const std::string& name) {
 
 bool IsExportedFormat(const std::string& name) {
   const ArtifactFormat* format = FindArtifactFormat(name);
-  return format != nullptr && !format->torchscript;
+  return format != nullptr && format->exported;
 }
 
 const ArtifactFormat* ArtifactFormatOfPath(const std::string& path) {

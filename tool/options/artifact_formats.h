@@ -1,7 +1,5 @@
-// The artifact formats pt2ts writes (--format), each with the file
-// extension that selects it. The engine writes a format with
-// engine/python/format_<name>.py and the LibTorch library checks it with the
-// loader of the same name (libtorch/artifact_loaders.cpp).
+// The artifact formats pt2ts writes (--format), as artifact_formats.def
+// declares them.
 #pragma once
 
 #include <string>
@@ -15,7 +13,7 @@ struct ArtifactFormat {
   // How the model is captured: TorchScript formats take --method and
   // --freeze; the others are captured with torch.export, for the example
   // inputs' shapes, so they need example inputs and take --dynamic-dim.
-  bool torchscript;
+  bool exported;
 };
 
 // All formats, the default (torchscript) first; ends with a null name.

@@ -26,6 +26,11 @@ def capture_module(format_name):
     return importlib.import_module("_pt2ts." + getattr(_writer(format_name), "CAPTURE", "capture"))
 
 
+def is_torchscript(format_name):
+    """Whether the format is captured by TorchScript (capture.py)."""
+    return getattr(_writer(format_name), "CAPTURE", "capture") == "capture"
+
+
 def check_ready(torch, format_name, options):
     check = getattr(_writer(format_name), "check_ready", None)
     if check is not None:

@@ -147,7 +147,7 @@ def main(values, schema):
     process's."""
     options = Options.from_front_end(values, schema)
     reporting.configure(options.start_time, options.verbose)
-    torchscript_support.install(writes_torchscript=options.format != "aoti")
+    torchscript_support.install(writes_torchscript=artifact_formats.is_torchscript(options.format))
     try:
         return convert(options)
     except ConversionError as exc:
