@@ -1,4 +1,4 @@
-#include "python_runtime.h"
+#include "engine/python_runtime.h"
 
 #include <pybind11/embed.h>
 

@@ -1,4 +1,4 @@
-#include "value_to_python.h"
+#include "engine/value_to_python.h"
 
 namespace py = pybind11;
 
