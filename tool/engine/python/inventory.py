@@ -93,7 +93,9 @@ class Inventory:
         # as the front end listed them: with their digests when the
         # conversion cache hashed them, so that nothing is hashed twice.
         # The weights, the large one, are hashed in the background otherwise.
-        self._named = options.named_files
+        # Normalised as Python's own paths are ("../w.pt" from /x/y: /x/w.pt).
+        self._named = tuple((kind, os.path.abspath(path), digest)
+                            for kind, path, digest in options.named_files)
         self._digests = {path: (_BackgroundDigest(path) if kind == "weights" and not digest
                                 else digest)
                          for kind, path, digest in self._named}
