@@ -1,6 +1,6 @@
-// Tests for the conversion cache's pieces: the path prefix map, sizes, the
-// direct key's ingredients, manifests (round trip, damage, variants), entry
-// headers, the local store (fetch, damage, eviction) and the hash memo.
+// Tests for the conversion cache's pieces: the path prefix map, sizes,
+// manifests (round trip, damage, variants), entry headers, the local store
+// (fetch, damage, eviction) and the hash memo. The key: cache_key_test.cpp.
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,14 +9,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <functional>
-#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "base/sha256.h"
-#include "cache/cache_key.h"
 #include "cache/file_hash_memo.h"
 #include "cache/local/entry_checksum.h"
 #include "cache/local/entry_format.h"
@@ -83,71 +80,6 @@ TEST(ParseSizeTest, UnitsAndErrors) {
   EXPECT_TRUE(ParseSize("123", &bytes));
   EXPECT_EQ(bytes, 123ULL);
   for (const char* bad : {"", "G", "5X", "-1", "1.5G", "5 G"}) EXPECT_FALSE(ParseSize(bad, &bytes)) << bad;
-}
-
-ConvertOptions BaseOptions() {
-  ConvertOptions options;
-  options.module_path = "/p/net.py";
-  options.model_name = "Net";
-  options.save_path = "/out/net.pt";
-  options.format = "torchscript";
-  return options;
-}
-
-// Every option's effect on the key: tests/unit/option_schema_test.cpp. What
-// pt2ts itself is changes the key too.
-TEST(DirectKeyTest, TheToolsIdentityChangesTheKey) {
-  const PathPrefixMap no_map({});
-  const ToolIdentity tool{"0.1.0", "1.13.1", "3.11", "aa", "bb"};
-  std::set<std::string> seen{DirectKeyText(BaseOptions(), no_map, tool)};
-  for (auto change : std::vector<std::function<void(ToolIdentity*)>>{
-           [](ToolIdentity* t) { t->pt2ts_version = "0.2.0"; },
-           [](ToolIdentity* t) { t->libtorch_version = "2.6.0"; },
-           [](ToolIdentity* t) { t->python_version = "3.13"; },
-           [](ToolIdentity* t) { t->executable_sha256 = "cc"; },
-           [](ToolIdentity* t) { t->engine_sha256 = "dd"; }}) {
-    ToolIdentity other = tool;
-    change(&other);
-    EXPECT_TRUE(seen.insert(DirectKeyText(BaseOptions(), no_map, other)).second);
-  }
-  ConvertOptions moved = BaseOptions();
-  moved.save_path = "/elsewhere/net.pt";  // the folder is no ingredient, the name is
-  EXPECT_EQ(DirectKeyText(moved, no_map, tool), DirectKeyText(BaseOptions(), no_map, tool));
-}
-
-TEST(DirectKeyTest, PackagesDependOnTheCompilerAndInductorSettings) {
-  const PathPrefixMap no_map({});
-  const ToolIdentity tool{"0.1.0", "2.6.0", "3.13", "aa", "bb"};
-  ConvertOptions options = BaseOptions();
-  options.format = "aoti";
-  const std::string base = DirectKeyText(options, no_map, tool);
-  EXPECT_NE(base.find("\ncxx "), std::string::npos) << base;
-  setenv("TORCHINDUCTOR_MAX_AUTOTUNE", "1", 1);
-  EXPECT_NE(DirectKeyText(options, no_map, tool), base);
-  unsetenv("TORCHINDUCTOR_MAX_AUTOTUNE");
-  setenv("CXX", "/no/such/compiler", 1);
-  EXPECT_NE(DirectKeyText(options, no_map, tool), base);
-  unsetenv("CXX");
-  EXPECT_EQ(DirectKeyText(options, no_map, tool), base);
-  // TorchScript files are compiled by nothing: the compiler is no ingredient.
-  EXPECT_EQ(DirectKeyText(BaseOptions(), no_map, tool).find("\ncxx "), std::string::npos);
-}
-
-TEST(DirectKeyTest, MappedCheckoutsShareTheKey) {
-  const ToolIdentity tool{"0.1.0", "1.13.1", "3.11", "aa", "bb"};
-  ConvertOptions a = BaseOptions();
-  a.module_path = "/home/a/proj/net.py";
-  a.path_prefix_maps = {"/home/a/proj=."};
-  ConvertOptions b = BaseOptions();
-  b.module_path = "/builds/proj/net.py";
-  b.path_prefix_maps = {"/builds/proj=."};
-  const PathPrefixMap map_a(a.path_prefix_maps);
-  const PathPrefixMap map_b(b.path_prefix_maps);
-  EXPECT_EQ(DirectKeyText(a, map_a, tool), DirectKeyText(b, map_b, tool));
-  EXPECT_EQ(DirectKey("t", {{"weights", "/home/a/proj/w.pt", "h"}}, map_a),
-            DirectKey("t", {{"weights", "/builds/proj/w.pt", "h"}}, map_b));
-  EXPECT_NE(DirectKey("t", {{"weights", "/home/a/proj/w.pt", "h"}}, map_a),
-            DirectKey("t", {{"weights", "/home/a/proj/w.pt", "h2"}}, map_a));
 }
 
 ManifestVariant Variant(const std::string& hash, const std::string& key) {

@@ -1,7 +1,6 @@
 // The option schema (tool/options/convert_options.def) against what is made
-// from it: every option marked as changing the artifact changes the
-// conversion cache's key, the others leave it alone; every option naming a
-// file is a named file; pt2ts_add_torchscript()'s keyword lists in
+// from it outside C++ (the cache key's side: cache_key_test.cpp):
+// pt2ts_add_torchscript()'s keyword lists in
 // cmake/Pt2tsFunctions.cmake are the schema's CMAKE column, and its format
 // table is the format registry's (tool/options/artifact_formats.def).
 #include <gtest/gtest.h>
@@ -13,45 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "cache/cache_key.h"
 #include "options/artifact_formats.h"
 #include "options/convert_options.h"
-#include "options/named_files.h"
-#include "options/path_prefix_map.h"
 
 namespace pt2ts {
 namespace {
-
-// Each option type changed from any value to another valid one.
-void Change(std::string* value) { *value += value->empty() ? "changed" : "-changed"; }
-void Change(bool* value) { *value = !*value; }
-void Change(double* value) { *value = *value * 2 + 1; }
-void Change(std::vector<std::string>* values) { values->push_back("/changed=."); }  // a path, and an OLD=NEW map
-void Change(std::vector<Value>* values) { values->push_back(Value{Value::Kind::kInt, false, "3", {}}); }
-void Change(KeywordArguments* values) {
-  values->emplace_back("changed", Value{Value::Kind::kInt, false, "3", {}});
-}
-void Change(std::vector<InputSpec>* values) { values->push_back({{2, 3}, "float32"}); }
-void Change(std::vector<DynamicDim>* values) { values->push_back(DynamicDim{0, 0, 1, 16}); }
-void Change(std::vector<NamedFile>* values) { values->push_back({"weights", "/w.pt", "h"}); }
-
-ConvertOptions BaseOptions() {
-  ConvertOptions options;
-  options.module_path = "/p/net.py";
-  options.model_name = "Net";
-  options.save_path = "/out/net.pt";
-  options.format = "torchscript";
-  return options;
-}
-
-// The whole direct key, file contents ("hash of PATH") included.
-std::string Key(const ConvertOptions& options) {
-  const PathPrefixMap map(options.path_prefix_maps);
-  std::vector<NamedFile> files = DirectlyNamedFiles(options);
-  for (NamedFile& file : files) file.sha256 = "hash of " + file.path;
-  return DirectKey(DirectKeyText(options, map, ToolIdentity{"0.1.0", "2.6.0", "3.11", "aa", "bb"}),
-                   files, map);
-}
 
 struct Row {
   const char* field;
@@ -69,57 +34,6 @@ const Row kRows[] = {
 #include "options/convert_options.def"
 #undef PT2TS_OPTION
 };
-
-bool NamesAFile(KeyRole role) {
-  return role == KeyRole::kWeightsFile || role == KeyRole::kExampleInputsFile ||
-         role == KeyRole::kCheckInputsFile || role == KeyRole::kDependsFiles;
-}
-
-TEST(OptionSchemaTest, ArtifactChangingOptionsChangeTheCacheKey) {
-  const std::string base = Key(BaseOptions());
-  std::set<std::string> seen{base};
-  int changing = 0;
-#define PT2TS_OPTION(type, field, default_value, names, env, check, cmake, key, help)         \
-  {                                                                                           \
-    ConvertOptions options = BaseOptions();                                                   \
-    Change(&options.field);                                                                   \
-    const std::string changed = Key(options);                                                 \
-    if (KeyRole::key == KeyRole::kNone) {                                                     \
-      EXPECT_EQ(changed, base) << #field " is marked kNone but changes the cache key";       \
-    } else {                                                                                  \
-      ++changing;                                                                             \
-      EXPECT_TRUE(seen.insert(changed).second)                                                \
-          << #field " changes the artifact but not the cache key (or the same way as another)"; \
-    }                                                                                         \
-    EXPECT_EQ(DirectlyNamedFiles(options).size() != DirectlyNamedFiles(BaseOptions()).size(), \
-              NamesAFile(KeyRole::key))                                                       \
-        << #field;                                                                            \
-  }
-#include "options/convert_options.def"
-#undef PT2TS_OPTION
-  EXPECT_GT(changing, 20);
-}
-
-// kNone is a claim that an option cannot change the artifact: each one is
-// listed here, so that a new row marked kNone is a decision someone made.
-TEST(OptionSchemaTest, OnlyTheseOptionsLeaveTheArtifactAlone) {
-  const std::set<std::string> reviewed = {
-      "verbose",        // messages only
-      "depfile_path",   // a file beside the artifact
-      "cache_dir",      // where artifacts are kept, not what they are
-      "no_cache",       //
-      "cache_max_size", //
-      "staging_path",   // the front end's own files
-      "check_path",     //
-      "start_time",     //
-      "named_files",    // the k...File options' files, which are in the key
-  };
-  std::set<std::string> marked;
-  for (const Row& row : kRows) {
-    if (row.key == KeyRole::kNone) marked.insert(row.field);
-  }
-  EXPECT_EQ(marked, reviewed);
-}
 
 // The words of `set(<name> ...)` (up to its closing parenthesis).
 std::set<std::string> CMakeList(const std::string& text, const std::string& name) {
