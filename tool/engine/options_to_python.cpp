@@ -69,7 +69,7 @@ py::dict OptionsToPython(const ConvertOptions& options, const std::string& pytho
 py::dict OptionSchema() {
   py::dict schema;
 #define PT2TS_OPTION(cpp_type, field, default_value, names, env, check, cmake, key, help) \
-  schema[#field] = py::type::of(ToPython(cpp_type{})).attr("__name__");
+  schema[#field] = py::type::of(ToPython(cpp_type{})).attr("__name__");  // NOLINT(bugprone-macro-parentheses): a type
 #include "options/convert_options.def"
 #undef PT2TS_OPTION
   schema["libtorch_version"] = "str";
