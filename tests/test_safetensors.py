@@ -142,7 +142,7 @@ class LoadTest(SafetensorsTestCase):
         result = self.convert_weights(self.path("half.safetensors"))
         notes = self.notes(result)
         self.assertEqual(len(notes), 1, result.stderr)
-        self.assertIn("converted 8 tensors float16 to float32", notes[0])
+        self.assertIn("converted 8 tensors from float16 to float32", notes[0])
         # The artifact computes what eager computes with the weights as converted.
         loaded = self.assert_converted(model_with(collections.OrderedDict(
             (k, v.float() if v.is_floating_point() else v) for k, v in half.items())))
@@ -153,7 +153,7 @@ class LoadTest(SafetensorsTestCase):
         low = collections.OrderedDict((k, v.bfloat16() if v.is_floating_point() else v)
                                       for k, v in weights.items())
         result = self.convert_weights(self.shard(self.tmp, low, parts=2))
-        self.assertIn("bfloat16 to float32", "\n".join(self.notes(result)))
+        self.assertIn("from bfloat16 to float32", "\n".join(self.notes(result)))
         self.assert_converted(model_with(collections.OrderedDict(
             (k, v.float() if v.is_floating_point() else v) for k, v in low.items())))
 

@@ -292,7 +292,7 @@ class DtypeTest(_Case):
                              else torch.float32, key)
         note = stderr.getvalue()
         self.assertEqual(note.count("pt2ts: note:"), 1, note)
-        self.assertIn("6 tensors float16 to float32", note)
+        self.assertIn("converted 6 tensors from float16 to float32, the model's dtype", note)
 
     def test_matching_dtypes_say_nothing(self):
         model = torch.nn.Linear(2, 2)

@@ -325,7 +325,7 @@ def match_model_dtypes(torch, state_dict, model, prefixes, path):
             state_dict[key] = value.to(target)  # in place: the original is freed now
             del value
     if converted:
-        reporting.note("weights '%s': converted %s to the model's dtype" % (path, ", ".join(
-            "%d %s %s to %s" % (count, "tensor" if count == 1 else "tensors", source, target)
+        reporting.note("weights '%s': converted %s, the model's dtype" % (path, ", ".join(
+            "%d %s from %s to %s" % (count, "tensor" if count == 1 else "tensors", source, target)
             for (source, target), count in sorted(converted.items()))))
     return state_dict
