@@ -23,8 +23,10 @@ name=${1:?usage: .ci/pip.sh pip|pip-cuda}
 case "$name" in
   pip)
     # numpy: the test fixtures use it, and without it torch warns
-    # ("Failed to initialize NumPy") on every conversion.
-    requirements=(torch==2.13.0 numpy)
+    # ("Failed to initialize NumPy") on every conversion. safetensors: its
+    # library reads -w NAME.safetensors there (Debian's Python lacks it, so
+    # the suite there tests pt2ts's own reader).
+    requirements=(torch==2.13.0 numpy safetensors==0.8.0)
     tests=() ;;                      # the whole suite
   pip-cuda)
     requirements=(torch==2.14.1 torchvision==0.29.1)

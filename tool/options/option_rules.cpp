@@ -1,5 +1,6 @@
 #include "options/option_rules.h"
 
+#include "base/text.h"
 #include "options/artifact_formats.h"
 
 namespace pt2ts {
@@ -19,6 +20,12 @@ bool HasCheckInputs(const ConvertOptions& options) {
 }
 
 bool HasWeights(const ConvertOptions& options) { return !options.state_dict_path.empty(); }
+
+// By its name, as the engine tells (safetensors_file.is_safetensors).
+bool HasSafetensorsWeights(const ConvertOptions& options) {
+  return EndsWith(options.state_dict_path, ".safetensors") ||
+         EndsWith(options.state_dict_path, ".safetensors.index.json");
+}
 
 bool IsExported(const ConvertOptions& options) { return IsExportedFormat(options.format); }
 
@@ -68,6 +75,11 @@ const OptionRule kRules[] = {
      "--preserve names what --freeze keeps; add --freeze"},
     {[](const GivenOptions& g) { return !g.options.state_key.empty() && !HasWeights(g.options); },
      "--state_key needs a weights file (-w PATH)"},
+    {[](const GivenOptions& g) {
+       return !g.options.state_key.empty() && HasSafetensorsWeights(g.options);
+     },
+     "--state_key picks the state dict inside a torch.save checkpoint; a safetensors file "
+     "(-w NAME.safetensors or NAME.safetensors.index.json) is one state dict: drop --state_key"},
     {[](const GivenOptions& g) { return g.options.trust_weights && !HasWeights(g.options); },
      "--trust-weights needs a weights file (-w PATH)"},
     {[](const GivenOptions& g) { return g.options.non_strict && !HasWeights(g.options); },

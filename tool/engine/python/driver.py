@@ -8,8 +8,8 @@ import random
 import sys
 
 from _pt2ts import (artifact_formats, example_inputs, fast_build, inventory, metadata,
-                    module_loader, path_prefix_map, reporting, signal_handlers, state_dict,
-                    torch_version, torchscript_support, weights)
+                    module_loader, path_prefix_map, reporting, safetensors_file, signal_handlers,
+                    state_dict, torch_version, torchscript_support, weights)
 from _pt2ts.errors import ConversionError
 from _pt2ts.options import Options, Result
 
@@ -39,10 +39,16 @@ def _build(torch, factory, options, skip_init=False):
     return model
 
 
-def _find_weights(options):
+def _find_weights(torch, options, model):
     path = options.state_dict_path
     loaded = weights.load_weights(path, options.trust_weights)
-    return state_dict.find_state_dict(loaded, options.state_key, path)
+    found = state_dict.find_state_dict(loaded, options.state_key, path)
+    del loaded
+    if safetensors_file.is_safetensors(path):
+        # Published half-precision weights into a float32 model: converted, said.
+        found = safetensors_file.match_model_dtypes(torch, found, model,
+                                                    state_dict.WRAPPER_PREFIXES, path)
+    return found
 
 
 def _build_with_weights(torch, factory, options):
@@ -52,7 +58,7 @@ def _build_with_weights(torch, factory, options):
         return None
     with fast_build.SkippedInit() as init:
         model = _build(torch, factory, options, skip_init=True)
-    found = _find_weights(options)
+    found = _find_weights(torch, options, model)
     found = state_dict.strip_wrapper_prefix(found, set(model.state_dict().keys()))
     if not fast_build.try_assign(model, found, init.skipped):
         reporting.step("the weights do not cover the model exactly: building it again normally")
@@ -104,7 +110,7 @@ def convert(options):
     if model is None:
         model = _build(torch, factory, options)
         if weights_path:
-            found = _find_weights(options)
+            found = _find_weights(torch, options, model)
             state_dict.load_into(model, found, not options.non_strict, weights_path, model_name)
             reporting.step("loaded %d tensors from %s" % (len(found), weights_path))
             del found

@@ -1,6 +1,7 @@
 """One inventory of every file a conversion read: the imported Python files
 that are not part of the Python installation (the model's file, its
-siblings, packages under --pythonpath, transitively), the weights, the
+siblings, packages under --pythonpath, transitively), the weights (with
+the shards a safetensors index names), the
 example and check inputs files and the extra --depends files, each with its absolute
 path and SHA-256, computed once. The depfile and the metadata read from it."""
 
@@ -11,6 +12,8 @@ import site
 import sys
 import sysconfig
 import threading
+
+from _pt2ts import safetensors_file
 
 
 def sha256(path):
@@ -32,20 +35,28 @@ class _BackgroundDigest:
     """The SHA-256 of a file, computed on a background thread from the start
     of the conversion. hashlib and file reads release the GIL, so hashing a
     1 GB weights file (about 0.6 s) overlaps with importing torch and loading
-    the weights instead of adding to them."""
+    the weights instead of adding to them. The files before it in `after`
+    (a sharded checkpoint's other shards) are hashed first, on the same
+    thread: one file at a time."""
 
-    def __init__(self, path):
+    def __init__(self, path, after=None):
         self._path = path
+        self._after = after
         self._digest = None
         self._error = None
         self._thread = threading.Thread(target=self._compute, name="pt2ts-sha256", daemon=True)
         self._thread.start()
 
     def _compute(self):
+        if self._after is not None:
+            self._after.join()
         try:
             self._digest = sha256(self._path)
         except OSError as exc:  # raised again where the digest is needed
             self._error = exc
+
+    def join(self):
+        self._thread.join()
 
     def hexdigest(self):
         self._thread.join()
@@ -60,6 +71,7 @@ class Entry:
     kind: str  # "module", "weights", "example_inputs", "check_inputs" or "depends"
     sha256: str
     modules: tuple = ()  # for kind "module": the names it was imported as
+    part_of: str = ""  # for a shard (kind "weights"): the safetensors index naming it
 
 
 def _installation_folders():
@@ -99,6 +111,17 @@ class Inventory:
         self._digests = {path: (_BackgroundDigest(path) if kind == "weights" and not digest
                                 else digest)
                          for kind, path, digest in self._named}
+        # The shards of a sharded safetensors checkpoint, {shard: index}: the
+        # weights too, for the depfile and the cache's manifest (none if the
+        # index cannot be read: loading it reports why).
+        self._shards = {}
+        previous = None
+        for kind, path, _ in self._named:
+            if kind == "weights" and safetensors_file.is_index(path):
+                for shard in safetensors_file.shard_paths(path):
+                    if shard not in self._digests and shard not in self._shards:
+                        self._shards[shard] = path
+                        previous = self._digests[shard] = _BackgroundDigest(shard, previous)
 
     def _digest(self, path):
         digest = self._digests[path]
@@ -115,4 +138,7 @@ class Inventory:
             if path in entries:
                 continue  # e.g. a DEPENDS file that was also imported
             entries[path] = Entry(path, kind, self._digest(path))
+        for path, index in self._shards.items():
+            if path not in entries:
+                entries[path] = Entry(path, "weights", self._digest(path), part_of=index)
         return tuple(entries[path] for path in sorted(entries))

@@ -21,7 +21,9 @@ def _input_specs(specs, path):
 def build(options, torch_version, module, model, inputs, captured):
     """inputs: the conversion's inventory (inventory.Entry tuple); captured:
     capture.Captured."""
-    weights = _of_kind(inputs, "weights")
+    # The -w file; a sharded safetensors checkpoint's shards come after it.
+    weights = sorted(_of_kind(inputs, "weights"), key=lambda entry: bool(entry.part_of))
+    shards = [entry for entry in weights if entry.part_of]
     record = {
         "pt2ts_version": options.pt2ts_version,
         "torch_version": torch_version,
@@ -52,6 +54,10 @@ def build(options, torch_version, module, model, inputs, captured):
                    "check_inputs": _input_specs(options.check_inputs, options.check_inputs_path)},
         "training": bool(options.train),
     }
+    if shards:  # only then: a .pt file's record stays as it was
+        record["weights"]["shards"] = [
+            {"file": os.path.relpath(entry.path, os.path.dirname(entry.part_of)),
+             "sha256": entry.sha256} for entry in shards]
     if options.dynamic_dims:
         record["export"]["dynamic_dims"] = [
             {"input": arg, "dim": dim, "min": low, "max": high}

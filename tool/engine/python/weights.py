@@ -1,4 +1,5 @@
-"""Reads a weights file (always onto the CPU), safely unless trusted."""
+"""Reads a weights file (always onto the CPU), safely unless trusted; a
+safetensors file or sharded index (no code in it) by safetensors_file.py."""
 
 import collections
 import inspect
@@ -6,7 +7,7 @@ import io
 import pickle
 import zipfile
 
-from _pt2ts import reporting, safe_pickle
+from _pt2ts import reporting, safe_pickle, safetensors_file
 from _pt2ts.errors import ConversionError
 
 
@@ -60,6 +61,8 @@ def _safe_load(torch, path):
 def load_weights(path, trust, what="weights file"):
     import torch
 
+    if safetensors_file.is_safetensors(path):
+        return safetensors_file.load(torch, path)  # tensors only: nothing to trust
     if _is_torchscript_archive(path):
         raise ConversionError(
             "%s '%s' is a TorchScript archive (an already converted model), not weights; "
