@@ -41,7 +41,9 @@ def _build(torch, factory, options, skip_init=False):
 
 def _find_weights(options):
     path = options.state_dict_path
-    loaded = weights.load_weights(path, options.trust_weights)
+    # Stand-ins for the classes a checkpoint names (its configuration, say)
+    # are fine: find_state_dict refuses them in the state dict it returns.
+    loaded = weights.load_weights(path, options.trust_weights, stand_ins=True)
     return state_dict.find_state_dict(loaded, options.state_key, path)
 
 
