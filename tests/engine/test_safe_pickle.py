@@ -401,12 +401,10 @@ class TorchSaveFileTest(_Folder):
 
         self.assert_refused({"device": torch.device("cpu")}, "device", "torch.device")
 
-    # The allow-list names _rebuild_qtensor and _rebuild_sparse_tensor, but
-    # torch.save also refers to the quantization scheme (torch.per_tensor_affine,
-    # neither a dtype, a layout nor a memory format) and to
-    # torch.serialization._get_layout, which are not allowed: the state dict of
-    # a quantized model, or a sparse tensor, is refused without --trust-weights.
-    @unittest.expectedFailure
+    # torch.save refers to the quantization scheme (torch.per_tensor_affine,
+    # a torch.qscheme constant) and to torch.serialization._get_layout
+    # (a layout by its name): both allowed, so the state dict of a quantized
+    # model, or a sparse tensor, loads without --trust-weights.
     def test_quantized_tensor(self):
         import torch
 
@@ -414,7 +412,6 @@ class TorchSaveFileTest(_Folder):
         for loaded in self.save_and_load({"q": tensor}, "quantized").values():
             self.assertTrue(torch.equal(loaded["q"].int_repr(), tensor.int_repr()))
 
-    @unittest.expectedFailure
     def test_sparse_tensor(self):
         import torch
 

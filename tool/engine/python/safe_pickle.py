@@ -46,6 +46,7 @@ _ALLOWED_GLOBALS = frozenset([
     ("torch._utils", "_rebuild_sparse_csr_tensor"),
     ("torch._utils", "_rebuild_meta_tensor_no_storage"),
     ("torch._tensor", "_rebuild_from_type_v2"),
+    ("torch.serialization", "_get_layout"),  # a layout by its name (sparse tensors)
     ("numpy", "dtype"),
     ("numpy", "ndarray"),
     ("numpy.core.multiarray", "scalar"),
@@ -173,7 +174,7 @@ def _is_torch_constant(module, name):
     import torch
 
     value = getattr(torch, name, None)
-    return isinstance(value, (torch.dtype, torch.layout, torch.memory_format))
+    return isinstance(value, (torch.dtype, torch.layout, torch.memory_format, torch.qscheme))
 
 
 def _python3_name(module, name):
