@@ -109,11 +109,19 @@ class LightningStyleCheckpointTest(WeightsTestCase):
 
     def test_prefix_kept_when_the_keys_would_not_match(self):
         """A shared 'model.' is only removed when the keys then match the model's."""
-        state = LitLike(make_model(num_classes=5)).state_dict()
+        state = LitLike(make_model(extra_block=True)).state_dict()  # 'model.extra.weight'
         weights = save({"state_dict": state}, self.path("other.ckpt"))
         result = self.run_weights(weights)
         self.assert_refused(result, EXIT_CONVERSION_FAILED, weights, "does not match")
         self.assertNotIn("removed the", result.stderr)
+
+    def test_notes_said_once_when_the_fast_path_falls_back(self):
+        """Shapes that differ: the plain path reports, each note said once."""
+        state = LitLike(make_model(num_classes=5)).state_dict()
+        weights = save({"state_dict": state}, self.path("five.ckpt"))
+        result = self.run_weights(weights)
+        self.assert_refused(result, EXIT_CONVERSION_FAILED, weights, "2 shape mismatches")
+        self.assertEqual(len(self.notes(result)), 2, result.stderr)
 
     def test_payload_in_hyper_parameters_never_runs(self):
         """Payloads beside the state dict stay stand-ins: the conversion

@@ -49,19 +49,21 @@ def _find_weights(options):
 
 def _build_with_weights(torch, factory, options):
     """The fast path (fast_build.py): returns the model with its weights in
-    place, or None when the plain path must run."""
+    place, or None when the plain path must run, and the state dict found
+    (None if not looked for), which the plain path then uses (its notes said
+    once)."""
     if options.non_strict or not fast_build.enabled():
-        return None
+        return None, None
     with fast_build.SkippedInit() as init:
         model = _build(torch, factory, options, skip_init=True)
     found = _find_weights(options)
     found = state_dict.strip_wrapper_prefix(found, set(model.state_dict().keys()))
     if not fast_build.try_assign(model, found, init.skipped):
         reporting.step("the weights do not cover the model exactly: building it again normally")
-        return None
+        return None, found
     reporting.step("loaded %d tensors from %s (as the model's own)"
                    % (len(found), options.state_dict_path))
-    return model
+    return model, None
 
 
 def _mismatch_hint(captured):
@@ -102,11 +104,11 @@ def convert(options):
     reporting.step("imported %s" % module_path)
     factory = module_loader.find_model(module, model_name, module_path)
     weights_path = options.state_dict_path
-    model = _build_with_weights(torch, factory, options) if weights_path else None
+    model, found = _build_with_weights(torch, factory, options) if weights_path else (None, None)
     if model is None:
         model = _build(torch, factory, options)
         if weights_path:
-            found = _find_weights(options)
+            found = found if found is not None else _find_weights(options)
             state_dict.load_into(model, found, not options.non_strict, weights_path, model_name)
             reporting.step("loaded %d tensors from %s" % (len(found), weights_path))
             del found
