@@ -23,8 +23,10 @@ name=${1:?usage: .ci/pip.sh pip|pip-cuda}
 case "$name" in
   pip)
     # numpy: the test fixtures use it, and without it torch warns
-    # ("Failed to initialize NumPy") on every conversion.
-    requirements=(torch==2.13.0 numpy)
+    # ("Failed to initialize NumPy") on every conversion. lightning: the
+    # real Lightning checkpoint of tests/test_checkpoints.py (its install
+    # took 59 s here, 2026-12, on top of torch).
+    requirements=(torch==2.13.0 numpy lightning==2.6.6)
     tests=() ;;                      # the whole suite
   pip-cuda)
     requirements=(torch==2.14.1 torchvision==0.29.1)
