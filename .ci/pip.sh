@@ -25,8 +25,10 @@ case "$name" in
     # numpy: the test fixtures use it, and without it torch warns
     # ("Failed to initialize NumPy") on every conversion. safetensors: its
     # library reads -w NAME.safetensors there (Debian's Python lacks it, so
-    # the suite there tests pt2ts's own reader).
-    requirements=(torch==2.13.0 numpy safetensors==0.8.0)
+    # the suite there tests pt2ts's own reader). lightning: the real Lightning
+    # checkpoint of tests/test_checkpoints.py (its install took 59 s here,
+    # 2026-12, on top of torch).
+    requirements=(torch==2.13.0 numpy safetensors==0.8.0 lightning==2.6.6)
     tests=() ;;                      # the whole suite
   pip-cuda)
     requirements=(torch==2.14.1 torchvision==0.29.1)

@@ -1,11 +1,15 @@
 """Unit tests of state_dict: finding the state dict in what a weights file
 holds (the file itself, the usual checkpoint keys in their order, a whole
 pickled model, --state_key), the messages when there is none (with the
-file's keys), removing wrapper prefixes (DataParallel's "module.",
-torch.compile's "_orig_mod.") and loading strictly or not. Weights files are
+file's keys), refusing a state dict that holds a class the file names (a
+stand-in of safe_pickle's), removing wrapper prefixes (DataParallel's
+"module.", torch.compile's "_orig_mod.", stacked too) and the one leading
+component every key shares when the keys then match the model's (a
+LightningModule's "model."), and loading strictly or not. Weights files are
 written with torch.save and read back by the engine's loader
 (weights.load_weights) wherever the file's layout is what is tested."""
 
+import argparse
 import collections
 import os
 import tempfile
@@ -63,13 +67,13 @@ class _TorchTest(unittest.TestCase):
         self.addCleanup(folder.cleanup)
         self.folder = folder.name
 
-    def saved(self, value, name="weights.pt", trust=False):
+    def saved(self, value, name="weights.pt", trust=False, stand_ins=False):
         """What the engine's loader reads back from torch.save(value)."""
         from _pt2ts import weights
 
         path = os.path.join(self.folder, name)
         torch.save(value, path)
-        return weights.load_weights(path, trust=trust), path
+        return weights.load_weights(path, trust=trust, stand_ins=stand_ins), path
 
     def find(self, loaded, state_key="", path="w.pt"):
         with captured_stderr() as stderr:
@@ -224,15 +228,74 @@ class FindStateDictTest(_TorchTest):
         found, _ = self.find({})
         self.assertEqual(found, {})
 
-    # A module with get_extra_state() puts a non-tensor under
-    # "..._extra_state" in its state dict, so its own model.state_dict(),
-    # saved as it is, is not recognised as a state dict.
-    @unittest.expectedFailure
     def test_state_dict_with_extra_state(self):
+        # A module with get_extra_state() puts a non-tensor under
+        # "..._extra_state" in its state dict: still a state dict.
         weights = WithExtraState().state_dict()
         self.assertIn("_extra_state", weights)
         found, _ = self.find(weights)
         self.assertEqual(list(found), list(weights))
+        loaded, path = self.saved(weights)
+        target = WithExtraState()
+        with captured_stderr():
+            state_dict.load_into(target, self.find(loaded, path=path)[0], True, path, "Net")
+        self.assertEqual(target.extra, {"version": 3})
+
+    def test_lightning_style_checkpoint_with_classes(self):
+        # Classes beside the state dict become stand-ins: it loads untrusted.
+        weights = random_net().state_dict()
+        loaded, path = self.saved({"state_dict": weights, "epoch": 1,
+                                   "hyper_parameters": {"args": argparse.Namespace(lr=0.1)},
+                                   "config": argparse.Namespace(depth=3)}, stand_ins=True)
+        found, stderr = self.find(loaded, path=path)
+        assert_same_tensors(self, found, weights)
+        self.assertIn("under key 'state_dict'", stderr)
+
+    def test_stand_in_inside_the_state_dict(self):
+        weights = random_net().state_dict()
+        weights["args"] = argparse.Namespace(lr=0.1)
+        trust = ("which pt2ts neither imports nor runs (a state dict holds tensors); only "
+                 "tensors, numbers, strings and containers load without --trust-weights; if "
+                 "you trust this file, pass --trust-weights")
+        loaded, path = self.saved(weights, stand_ins=True)
+        self.assert_error(loaded, "refusing to load the state dict of weights file '%s': its "
+                                  "entry 'args' holds a pickled 'argparse.Namespace', %s"
+                          % (path, trust), path=path)
+        loaded, path = self.saved({"state_dict": weights, "epoch": 1}, stand_ins=True)
+        self.assert_error(loaded, "refusing to load the state dict under key 'state_dict' of "
+                                  "weights file '%s': its entry 'args' holds a pickled "
+                                  "'argparse.Namespace', %s" % (path, trust), path=path)
+        loaded, path = self.saved({"ema": weights}, stand_ins=True)
+        self.assert_error(loaded, "refusing to load the state dict under key 'ema' of "
+                                  "weights file '%s': its entry 'args' holds a pickled "
+                                  "'argparse.Namespace', %s" % (path, trust), "ema", path)
+
+    def test_a_clean_state_dict_wins_over_a_blocked_one(self):
+        weights = random_net().state_dict()
+        blocked = dict(weights, args=argparse.Namespace())
+        loaded, path = self.saved({"state_dict": blocked, "model_state_dict": weights},
+                                  stand_ins=True)
+        found, stderr = self.find(loaded, path=path)
+        assert_same_tensors(self, found, weights)
+        self.assertIn("under key 'model_state_dict'", stderr)
+
+    def test_whole_model_stand_in(self):
+        net = random_net()
+        loaded, path = self.saved(net, stand_ins=True)
+        self.assert_error(loaded, "refusing to load weights file '%s': unpickling it would "
+                                  "import and run '%s.Net'. Weights holding only tensors, "
+                                  "numbers, strings and containers load as they are; if you "
+                                  "trust this file, pass --trust-weights" % (path, __name__),
+                          path=path)
+        loaded, path = self.saved({"model": net, "epoch": 3}, stand_ins=True)
+        error = self.assert_error(loaded, "refusing to load weights file '%s': its entry 'model' "
+                                          "is a pickled '%s.Net' (a whole model or another "
+                                          "object), which pt2ts neither imports nor runs; save "
+                                          "model.state_dict() instead, or: only tensors, "
+                                          "numbers, strings and containers load without "
+                                          "--trust-weights; if you trust this file, pass "
+                                          "--trust-weights" % (path, __name__), path=path)
+        self.assertIsNone(error.details)
 
 
 class StripWrapperPrefixTest(_TorchTest):
@@ -292,13 +355,70 @@ class StripWrapperPrefixTest(_TorchTest):
         result, _ = self.strip({"module.w": torch.ones(1)}, ["w"])
         self.assertFalse(hasattr(result, "_metadata"))
 
-    # DistributedDataParallel around a torch.compile'd model saves keys
-    # "module._orig_mod.*": each prefix alone matches nothing more, and the
-    # second is only tried on the original keys, so neither is removed.
-    @unittest.expectedFailure
     def test_stacked_wrapper_prefixes(self):
+        # DistributedDataParallel around a torch.compile'd model saves keys
+        # "module._orig_mod.*": each prefix alone matches nothing more.
         weights = {"module._orig_mod.w": torch.ones(1)}
         self.assertEqual(list(self.strip(weights, ["w"])[0]), ["w"])
+        with verbose_reporting():
+            _, stderr = self.strip(weights, ["w"])
+        self.assertIn("removed the 'module._orig_mod.' prefix from the weights' keys", stderr)
+
+    def test_stacked_metadata(self):
+        net = random_net()
+        weights = collections.OrderedDict(("module._orig_mod." + k, v)
+                                          for k, v in net.state_dict().items())
+        weights._metadata = collections.OrderedDict(
+            [("", {"version": 1}), ("module", {"version": 1}),
+             ("module._orig_mod", {"version": 7})]
+            + [("module._orig_mod." + k, v) for k, v in net.state_dict()._metadata.items()
+               if k])
+        stripped, _ = self.strip(weights, net.state_dict().keys())
+        self.assertEqual(set(stripped._metadata), set(net.state_dict()._metadata))
+        self.assertEqual(stripped._metadata[""], {"version": 7})
+
+    def lightning_keys(self, prefix="model."):
+        net = random_net()
+        weights = collections.OrderedDict((prefix + k, v) for k, v in net.state_dict().items())
+        weights._metadata = collections.OrderedDict(
+            [("", {"version": 1})]
+            + [((prefix + k).rstrip("."), v) for k, v in net.state_dict()._metadata.items()])
+        return net, weights
+
+    def test_shared_leading_component(self):
+        # A LightningModule's state dict: its attribute name on every key.
+        for prefix in ("model.", "net.", "module.model.", "model._orig_mod."):
+            with self.subTest(prefix=prefix):
+                net, weights = self.lightning_keys(prefix)
+                stripped, stderr = self.strip(weights, net.state_dict().keys())
+                assert_same_tensors(self, stripped, net.state_dict())
+                self.assertEqual(set(stripped._metadata), set(net.state_dict()._metadata))
+                shared = [p for p in prefix.split(".") if p not in ("module", "_orig_mod", "")]
+                self.assertEqual(stderr, "pt2ts: note: removed the '%s.' prefix that every key "
+                                         "of the weights has: the keys then match the "
+                                         "model's\n" % shared[0])
+
+    def test_shared_component_only_when_every_key_then_matches(self):
+        net, weights = self.lightning_keys()
+        weights["model.extra"] = torch.ones(1)  # not one of the model's
+        result, stderr = self.strip(weights, net.state_dict().keys())
+        self.assertIs(result, weights)
+        self.assertEqual(stderr, "")
+        # Some keys missing: what is there matches, so it is stripped (and
+        # load_into reports the missing ones).
+        net, weights = self.lightning_keys()
+        del weights["model.bn.weight"]
+        result, _ = self.strip(weights, net.state_dict().keys())
+        self.assertEqual(set(result), set(net.state_dict()) - {"bn.weight"})
+
+    def test_shared_component_needs_every_key(self):
+        net, weights = self.lightning_keys()
+        weights["head.w"] = torch.ones(1)
+        self.assertIs(self.strip(weights, list(net.state_dict()) + ["head.w"])[0], weights)
+
+    def test_shared_component_kept_when_the_model_has_it(self):
+        weights = {"model.w": torch.ones(1)}
+        self.assertIs(self.strip(weights, ["model.w", "w"])[0], weights)
 
 
 class LoadIntoTest(_TorchTest):

@@ -41,7 +41,9 @@ def _build(torch, factory, options, skip_init=False):
 
 def _find_weights(torch, options, model):
     path = options.state_dict_path
-    loaded = weights.load_weights(path, options.trust_weights)
+    # Stand-ins for the classes a checkpoint names (its configuration, say)
+    # are fine: find_state_dict refuses them in the state dict it returns.
+    loaded = weights.load_weights(path, options.trust_weights, stand_ins=True)
     found = state_dict.find_state_dict(loaded, options.state_key, path)
     del loaded
     if safetensors_file.is_safetensors(path):
@@ -53,19 +55,21 @@ def _find_weights(torch, options, model):
 
 def _build_with_weights(torch, factory, options):
     """The fast path (fast_build.py): returns the model with its weights in
-    place, or None when the plain path must run."""
+    place, or None when the plain path must run, and the state dict found
+    (None if not looked for), which the plain path then uses (its notes said
+    once)."""
     if options.non_strict or not fast_build.enabled():
-        return None
+        return None, None
     with fast_build.SkippedInit() as init:
         model = _build(torch, factory, options, skip_init=True)
     found = _find_weights(torch, options, model)
     found = state_dict.strip_wrapper_prefix(found, set(model.state_dict().keys()))
     if not fast_build.try_assign(model, found, init.skipped):
         reporting.step("the weights do not cover the model exactly: building it again normally")
-        return None
+        return None, found
     reporting.step("loaded %d tensors from %s (as the model's own)"
                    % (len(found), options.state_dict_path))
-    return model
+    return model, None
 
 
 def _mismatch_hint(captured):
@@ -106,11 +110,11 @@ def convert(options):
     reporting.step("imported %s" % module_path)
     factory = module_loader.find_model(module, model_name, module_path)
     weights_path = options.state_dict_path
-    model = _build_with_weights(torch, factory, options) if weights_path else None
+    model, found = _build_with_weights(torch, factory, options) if weights_path else (None, None)
     if model is None:
         model = _build(torch, factory, options)
         if weights_path:
-            found = _find_weights(torch, options, model)
+            found = found if found is not None else _find_weights(torch, options, model)
             state_dict.load_into(model, found, not options.non_strict, weights_path, model_name)
             reporting.step("loaded %d tensors from %s" % (len(found), weights_path))
             del found

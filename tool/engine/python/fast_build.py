@@ -117,6 +117,8 @@ def try_assign(model, weights, skipped):
     targets = model.state_dict(keep_vars=True)
     if set(targets) != set(weights) or _has_custom_loading(model):
         return False
+    if not all(isinstance(v, torch.Tensor) for v in list(weights.values()) + list(targets.values())):
+        return False  # extra state (get_extra_state()): load_state_dict hands it over
     owned = {id(t) for t in targets.values()}
     attributes = _tensor_attributes(model)
     if any(id(t) not in owned and id(t) in attributes for t in skipped):

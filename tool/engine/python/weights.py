@@ -1,10 +1,8 @@
 """Reads a weights file (always onto the CPU), safely unless trusted; a
 safetensors file or sharded index (no code in it) by safetensors_file.py."""
 
-import collections
 import inspect
 import io
-import pickle
 import zipfile
 
 from _pt2ts import reporting, safe_pickle, safetensors_file
@@ -31,11 +29,12 @@ def _load_options(torch, weights_only):
 def _honours_pickle_module(torch):
     """Whether torch.load uses the pickle_module it is given. torch 1.13
     silently replaces it with plain pickle unless weights_only=True; a probe
-    that references a forbidden global tells, whatever the version."""
-    probe = io.BytesIO(pickle.dumps(collections.Counter))
+    naming a global only safe_pickle answers (with ProbeReached) tells,
+    whatever the version."""
+    probe = io.BytesIO(safe_pickle.PROBE)
     try:
         torch.load(probe, pickle_module=safe_pickle, **_load_options(torch, weights_only=False))
-    except safe_pickle.ForbiddenGlobal:
+    except safe_pickle.ProbeReached:
         return True
     except Exception:  # noqa: B902 - plain pickle read the probe and torch rejected it
         return False
@@ -58,7 +57,10 @@ def _safe_load(torch, path):
         serialization._weights_only_unpickler = original
 
 
-def load_weights(path, trust, what="weights file"):
+def load_weights(path, trust, what="weights file", stand_ins=False):
+    """What the file holds. Untrusted, classes and functions it names become
+    safe_pickle's inert stand-ins; with stand_ins=False any stand-in is
+    refused here, otherwise the caller refuses those in what it uses."""
     import torch
 
     if safetensors_file.is_safetensors(path):
@@ -70,7 +72,8 @@ def load_weights(path, trust, what="weights file"):
     try:
         if trust:
             return torch.load(path, **_load_options(torch, weights_only=False))
-        return _safe_load(torch, path)
+        loaded = _safe_load(torch, path)
+        return loaded if stand_ins else safe_pickle.refuse_stand_ins(loaded)
     except safe_pickle.ForbiddenGlobal as exc:
         raise ConversionError(
             "refusing to load %s '%s': unpickling it would import and run '%s'. "
