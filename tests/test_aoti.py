@@ -13,6 +13,7 @@ import pty
 import re
 import signal
 import subprocess
+import sys
 import unittest
 
 import torch
@@ -58,6 +59,41 @@ def run_on_a_terminal(*args):
         printed += chunk
     os.close(controller)
     return process.wait(timeout=300), printed.decode(errors="replace")
+
+
+# Loads a package the way a program does (torch's AOTIModelPackageLoader,
+# here through Python's binding) in a fresh process whose environment has no
+# AOTI_RUNTIME_CHECK_INPUTS, runs it on each set of shapes given as
+# arguments ("3x6,3x5": one shape per input) and prints one line per set.
+_RUN_SHAPES = """
+import sys, torch
+package = torch._inductor.aoti_load_package(sys.argv[1])
+for shapes in sys.argv[2:]:
+    inputs = [torch.randn([int(n) for n in s.split("x")]) for s in shapes.split(",")]
+    try:
+        outputs = package(*inputs)
+        print("ran", shapes)
+    except Exception as error:
+        print("refused", shapes, str(error).replace("\\n", " "))
+"""
+
+
+def run_shapes(package, *shapes, **variables):
+    """{shapes: "ran ..." or "refused ... why"}; `variables` are added to
+    the environment, from which AOTI_RUNTIME_CHECK_INPUTS is removed."""
+    env = {k: v for k, v in os.environ.items() if k != "AOTI_RUNTIME_CHECK_INPUTS"}
+    env.update(variables)
+    result = subprocess.run([sys.executable, "-c", _RUN_SHAPES, package, *shapes],
+                            capture_output=True, text=True, env=env, timeout=300)
+    if result.returncode != 0:
+        raise AssertionError("the package's run failed:\n" + result.stdout + result.stderr)
+    return {line.split(" ")[1]: line for line in result.stdout.splitlines()}
+
+
+def skip_without_input_checks(test, package):
+    if load_package(package).get_metadata().get("pt2ts.input_checks") != "on":
+        test.skipTest("this torch (%s) generates no input checks in AOTInductor packages"
+                      % torch.__version__)
 
 
 def read_depfile(path):
@@ -116,8 +152,18 @@ class DynamicPackageTest(Pt2tsTestCase):
                 x = torch.randn(batch, 3, 8, 8)
                 torch.testing.assert_close(package(x), eager(x), rtol=1e-5, atol=1e-5)
 
+    def test_refuses_other_static_sizes_and_any_batch(self):
+        skip_without_input_checks(self, self.package)
+        ran = run_shapes(self.package, "1x3x8x8", "16x3x8x8", "2x3x8x9")
+        self.assertTrue(ran["1x3x8x8"].startswith("ran"), ran)
+        self.assertTrue(ran["16x3x8x8"].startswith("ran"), ran)
+        # The dynamic dimension's bounds are not checked (torch generated
+        # <= 15 and >= 2 for 1..16): pt2ts disables those two checks.
+        self.assertRegex(ran["2x3x8x9"], r"^refused .*unmatched dim value at 3, expected: 8")
+
     def test_metadata_in_the_package(self):
         metadata = load_package(self.package).get_metadata()
+        self.assertIn(metadata["pt2ts.input_checks"], ("on", "off"))
         record = json.loads(metadata["pt2ts.json"])
         self.assertEqual(record["model"], "small_net")
         self.assertEqual(record["export"]["format"], "aoti")
@@ -233,9 +279,25 @@ class StaticPackageTest(Pt2tsTestCase):
         self.assertEqual(read_bytes(self.package), previous)
         self.assert_no_output_left(self.folder, allowed=("heads.pt2", "cache", "again"))
 
+    def test_refuses_other_shapes_without_any_environment_variable(self):
+        skip_without_input_checks(self, self.package)
+        ran = run_shapes(self.package, "3x6,3x5", "4x6,4x5", "3x6,3x4")
+        self.assertTrue(ran["3x6,3x5"].startswith("ran"), ran)
+        self.assertRegex(ran["4x6,4x5"], r"^refused .*input_handles\[0\]: unmatched dim value at "
+                         r"0, expected: 3, but got: 4")
+        self.assertRegex(ran["3x6,3x4"], r"^refused .*input_handles\[1\]: unmatched dim value at "
+                         r"1, expected: 5, but got: 4")
+
+    def test_input_checks_off_only_when_asked(self):
+        skip_without_input_checks(self, self.package)
+        # AOTInductor's own switch still turns them off (the unchecked result
+        # has the compiled batch: what the checks are there to prevent).
+        ran = run_shapes(self.package, "4x6,4x5", AOTI_RUNTIME_CHECK_INPUTS="0")
+        self.assertTrue(ran["4x6,4x5"].startswith("ran"), ran)
+
     def test_records_static_shapes(self):
-        # A package does not check its inputs' shapes at run time (README,
-        # "Limits"): the record says which shapes it was compiled for.
+        # The record says which shapes the package was compiled for; the
+        # package checks its inputs against them (pt2ts.input_checks).
         record = json.loads(load_package(self.package).get_metadata()["pt2ts.json"])
         self.assertEqual(record["export"]["example_inputs"], ["3x6:float32", "3x5:float32"])
         self.assertNotIn("dynamic_dims", record["export"])
@@ -303,6 +365,33 @@ class AotiMisuseTest(Pt2tsTestCase):
                            self.path("net.pt2"), env=dict(os.environ, CXX="/nonexistent/g++"))
         self.assert_fails(result, EXIT_CONVERSION_FAILED, "C++ compiler", "apt-get install g++")
         self.assert_no_output_left(self.tmp)
+
+    def test_check_input_outside_the_compiled_shapes_names_the_dynamic_dim(self):
+        # Found by the front end before Python starts: exit 2, nothing written.
+        for args, fragment in (
+                (("--check-input", "3x3x8x8"),
+                 "differ from the example inputs in dimension 0 of argument 0, and a .pt2 "
+                 "package accepts there only the example inputs' size (it is compiled for the "
+                 "example shapes): add --dynamic-dim 0:0:2:3 (bounds"),
+                (("--check-input", "5x3x8x8", "--dynamic-dim", "0:0:1:4"),
+                 "--dynamic-dim 0:0:1:4: the check input's size there, 5"),
+                (("--check-input", "2x3x8x8:int64",), "the example input there is float32")):
+            with self.subTest(args=args):
+                result = run_pt2ts(NETS, "small_net", "--example-input", "2x3x8x8", *args,
+                                   "-s", self.path("net.pt2"))
+                self.assert_fails(result, EXIT_USAGE_ERROR, fragment)
+                self.assert_no_output_left(self.tmp)
+
+    def test_check_inputs_file_outside_the_compiled_shapes_names_the_dynamic_dim(self):
+        # A file's shapes are known in Python only: refused there, before export.
+        inputs = self.path("check.pt")
+        torch.save([(torch.randn(3, 3, 8, 8),), (torch.randn(6, 3, 8, 8),)], inputs)
+        result = run_pt2ts(NETS, "small_net", "--example-input", "2x3x8x8", "--check-inputs",
+                           inputs, "-v", "-s", self.path("net.pt2"))
+        self.assert_fails(result, EXIT_USAGE_ERROR, "in dimension 0 of argument 0",
+                          "add --dynamic-dim 0:0:2:6 (bounds")
+        self.assertNotIn("exported small_net", result.stderr)
+        self.assert_no_output_left(self.tmp, allowed=("check.pt",))
 
     def test_dynamic_dim_checked_against_an_inputs_file(self):
         inputs = self.path("inputs.pt")

@@ -315,8 +315,9 @@ TORCH_RELEASE = tuple(int(part) for part in re.match(r"(\d+)\.(\d+)", torch.__ve
 class AotiExampleTest(unittest.TestCase):
     """examples/pattern_classifier_aoti: pt2ts_add_model(... FORMAT aoti
     DYNAMIC_DIMS ...) compiles a .pt2 package during the build, and a C++
-    program loads it with AOTIModelPackageLoader and classifies a batch of
-    a size the package was not exported at."""
+    program loads it with AOTIModelPackageLoader, classifies a batch of a
+    size the package was not exported at, and gets an error for an image
+    of another size."""
 
     def test_example_builds_and_runs(self):
         with tempfile.TemporaryDirectory(prefix="pt2ts-example-aoti-") as build:
@@ -327,6 +328,12 @@ class AotiExampleTest(unittest.TestCase):
             self.assertIn("Compiling PatternNet into an AOTInductor package (pattern_net)", log)
             output = run(os.path.join(build, "classify_aoti")).stdout
             self.assertIn("3 of 3 correct (batch of 3); a batch of 1: correct", output)
+            # No AOTI_RUNTIME_CHECK_INPUTS in the environment: pt2ts's package checks anyway
+            # (where torch's AOTInductor generates the checks: not torch 2.6).
+            checks = torch._inductor.aoti_load_package(os.path.join(
+                build, "pattern_net.pt2")).get_metadata().get("pt2ts.input_checks")
+            self.assertIn("an 8x9 image: refused" if checks == "on" else
+                          "an 8x9 image: not checked", output)
             self.assertIn(os.path.join(build, "pattern_net.pt2"), output)
             self.assertIn('"dynamic_dims"', output)  # the metadata, read in C++
             self.assertIn('"max": 16', output)

@@ -1,6 +1,7 @@
 // Loads the AOTInductor package pt2ts compiled during the build and
 // classifies three 8x8 test images (a batch of 3: the package was exported
-// at batch 4 with a dynamic batch dimension), then one image alone.
+// at batch 4 with a dynamic batch dimension), then one image alone; an
+// image of another size (8x9) is refused with an error.
 #include <torch/csrc/inductor/aoti_package/model_package_loader.h>
 #include <torch/torch.h>
 
@@ -42,6 +43,18 @@ int main(int argc, char** argv) {
   const torch::Tensor images = torch::stack({MakePattern(0), MakePattern(1), MakePattern(2)});
   const torch::Tensor probabilities = model->run({images})[0];
   const torch::Tensor single = model->run({MakePattern(2).unsqueeze(0)})[0];
+
+  // A pt2ts package made with torch >= 2.7 checks its inputs' dtypes and
+  // shapes on every call (package metadata pt2ts.input_checks: on): an input
+  // it was not compiled for throws instead of giving a wrong result.
+  try {
+    model->run({torch::zeros({1, 1, 8, 9})});
+    std::printf("an 8x9 image: not checked (pt2ts.input_checks: %s)\n",
+                model->get_metadata()["pt2ts.input_checks"].c_str());
+  } catch (const std::exception& error) {
+    const std::string message = error.what();
+    std::printf("an 8x9 image: refused (%s)\n", message.substr(0, message.find('\n')).c_str());
+  }
 
   std::printf("package: %s\n", package_path.c_str());
   // pt2ts stores what the package was made from under the metadata key

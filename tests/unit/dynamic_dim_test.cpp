@@ -88,5 +88,51 @@ TEST(CheckDynamicDimsTest, NamesWhatDoesNotFit) {
             std::string::npos);
 }
 
+TEST(CheckInputsFitShapesTest, AcceptsTheExampleShapesAndTheDynamicDims) {
+  const auto examples = Shapes({{2, 16}, {2, 5}});
+  EXPECT_EQ(CheckInputsFitShapes({}, examples, Shapes({{2, 16}, {2, 5}})), "");
+  EXPECT_EQ(CheckInputsFitShapes({Parsed("0:0:1:8"), Parsed("1:0")}, examples,
+                                 Shapes({{7, 16}, {30, 5}})),
+            "");
+  // An --example-inputs file: the engine compares with its tensors.
+  EXPECT_EQ(CheckInputsFitShapes({}, {}, Shapes({{3, 16}})), "");
+}
+
+TEST(CheckInputsFitShapesTest, NamesTheDynamicDimsToAdd) {
+  const auto examples = Shapes({{2, 16}, {2, 5}});
+  const std::string error = CheckInputsFitShapes({}, examples, Shapes({{3, 16}, {1, 9}}));
+  EXPECT_EQ(error,
+            "the check inputs differ from the example inputs in dimension 0 of argument 0, "
+            "dimension 0 of argument 1, dimension 1 of argument 1, and a .pt2 package accepts "
+            "there only the example inputs' size (it is compiled for the example shapes): add "
+            "--dynamic-dim 0:0:2:3 --dynamic-dim 1:0:1:2 --dynamic-dim 1:1:5:9 (bounds covering "
+            "the sizes given; widen them to the sizes your program passes), or check at the "
+            "example's sizes");
+  // One dimension already dynamic: only the other is named.
+  EXPECT_NE(CheckInputsFitShapes({Parsed("0:0")}, Shapes({{2, 16}}), Shapes({{3, 8}}))
+                .find("in dimension 1 of argument 0, and"),
+            std::string::npos);
+  // An example size of 1 cannot become dynamic.
+  EXPECT_NE(CheckInputsFitShapes({}, Shapes({{1, 16}}), Shapes({{4, 16}}))
+                .find("--dynamic-dim 0:0:1:4 (bounds"),
+            std::string::npos);
+  EXPECT_NE(CheckInputsFitShapes({}, Shapes({{1, 16}}), Shapes({{4, 16}}))
+                .find("a size of at least 2 in dimension 0"),
+            std::string::npos);
+}
+
+TEST(CheckInputsFitShapesTest, RefusesOutsideTheBoundsOtherRanksAndDtypes) {
+  const auto examples = Shapes({{2, 16}});
+  EXPECT_NE(CheckInputsFitShapes({Parsed("0:0:1:8")}, examples, Shapes({{9, 16}}))
+                .find("--dynamic-dim 0:0:1:8: the check input's size there, 9"),
+            std::string::npos);
+  EXPECT_NE(CheckInputsFitShapes({}, examples, Shapes({{2, 16, 1}}))
+                .find("has 3 dimensions and the example input 2x16:float32 2"),
+            std::string::npos);
+  EXPECT_NE(CheckInputsFitShapes({}, examples, {InputSpec{{2, 16}, "int64"}})
+                .find("the example input there is float32"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace pt2ts

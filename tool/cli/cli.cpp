@@ -354,6 +354,11 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   if (!rule_error.empty()) return UsageError(rule_error);
   const std::string dims_error = CheckDynamicDims(options.dynamic_dims, options.example_inputs);
   if (!dims_error.empty()) return UsageError(dims_error);
+  if (IsExportedFormat(options.format) && !options.check_inputs.empty()) {
+    const std::string shapes_error = CheckInputsFitShapes(
+        options.dynamic_dims, options.example_inputs, options.check_inputs);
+    if (!shapes_error.empty()) return UsageError(shapes_error);
+  }
   return result;
 }
 

@@ -1,6 +1,8 @@
 #include "options/dynamic_dim.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -66,7 +68,9 @@ DynamicDimResult ParseDynamicDim(const std::string& text) {
 
 std::string FormatDynamicDim(const DynamicDim& dim) {
   std::string text = std::to_string(dim.input) + ":" + std::to_string(dim.dim);
-  if (dim.min >= 0) text += ":" + std::to_string(dim.min) + ":" + std::to_string(dim.max);
+  if (dim.min >= 0) {
+    text.append(":").append(std::to_string(dim.min)).append(":").append(std::to_string(dim.max));
+  }
   return text;
 }
 
@@ -101,6 +105,76 @@ std::string CheckDynamicDims(const std::vector<DynamicDim>& dims,
     }
   }
   return "";
+}
+
+std::string CheckInputsFitShapes(const std::vector<DynamicDim>& dims,
+                                 const std::vector<InputSpec>& example_inputs,
+                                 const std::vector<InputSpec>& check_inputs) {
+  if (example_inputs.size() != check_inputs.size()) return "";  // an option rule's error
+  std::map<std::pair<int64_t, int64_t>, const DynamicDim*> dynamic;
+  for (const DynamicDim& dim : dims) dynamic[{dim.input, dim.dim}] = &dim;
+  // (argument, dimension) -> the sizes the check inputs need there.
+  std::map<std::pair<int64_t, int64_t>, std::pair<int64_t, int64_t>> missing;
+  std::string small_example;  // where the example's size is below 2
+  for (size_t arg = 0; arg < check_inputs.size(); ++arg) {
+    const InputSpec& example = example_inputs[arg];
+    const InputSpec& check = check_inputs[arg];
+    const std::string where = "--check-input " + FormatInputSpec(check) + " (argument " +
+                              std::to_string(arg) + "): ";
+    if (check.dtype != example.dtype) {
+      return where + "the example input there is " + example.dtype + " (" +
+             FormatInputSpec(example) + "); a .pt2 package accepts the example inputs' dtypes "
+             "only: give the check input the same dtype";
+    }
+    if (check.shape.size() != example.shape.size()) {
+      return where + "has " + std::to_string(check.shape.size()) + " dimensions and the "
+             "example input " + FormatInputSpec(example) + " " +
+             std::to_string(example.shape.size()) + "; a .pt2 package accepts the example "
+             "inputs' numbers of dimensions only";
+    }
+    for (size_t d = 0; d < check.shape.size(); ++d) {
+      const int64_t size = check.shape[d];
+      const int64_t example_size = example.shape[d];
+      const auto key = std::make_pair(static_cast<int64_t>(arg), static_cast<int64_t>(d));
+      const auto found = dynamic.find(key);
+      if (found != dynamic.end()) {
+        const DynamicDim& dim = *found->second;
+        if (dim.min >= 0 && (size < dim.min || size > dim.max)) {
+          return "--dynamic-dim " + FormatDynamicDim(dim) + ": the check input's size there, " +
+                 std::to_string(size) + " (" + where.substr(0, where.size() - 2) +
+                 "), is outside " + std::to_string(dim.min) + ".." + std::to_string(dim.max) +
+                 ": widen the bounds";
+        }
+        continue;
+      }
+      if (size == example_size) continue;
+      auto range = missing.emplace(key, std::make_pair(example_size, example_size)).first;
+      range->second.first = std::min(range->second.first, size);
+      range->second.second = std::max(range->second.second, size);
+      if (example_size < 2 && small_example.empty()) {
+        small_example = "; torch.export treats sizes 0 and 1 as fixed: give the example input "
+                        "argument " + std::to_string(arg) + " a size of at least 2 in dimension " +
+                        std::to_string(d) + " too";
+      }
+    }
+  }
+  if (missing.empty()) return "";
+  std::string where_text;
+  std::string add;
+  for (const auto& [key, range] : missing) {
+    const std::string arg = std::to_string(key.first);
+    const std::string dim = std::to_string(key.second);
+    if (!where_text.empty()) where_text += ", ";
+    where_text.append("dimension ").append(dim).append(" of argument ").append(arg);
+    const DynamicDim suggested{key.first, key.second, range.first,
+                               std::max<int64_t>(range.second, 2)};
+    if (!add.empty()) add += ' ';
+    add.append("--dynamic-dim ").append(FormatDynamicDim(suggested));
+  }
+  return "the check inputs differ from the example inputs in " + where_text +
+         ", and a .pt2 package accepts there only the example inputs' size (it is compiled for "
+         "the example shapes): add " + add + " (bounds covering the sizes given; widen them to "
+         "the sizes your program passes), or check at the example's sizes" + small_example;
 }
 
 }  // namespace pt2ts

@@ -35,4 +35,16 @@ std::string FormatDynamicDim(const DynamicDim& dim);
 std::string CheckDynamicDims(const std::vector<DynamicDim>& dims,
                              const std::vector<InputSpec>& example_inputs);
 
+// "" when every check input set, given as shapes, has a shape the package
+// compiled for the example inputs accepts: the example's dtype and number
+// of dimensions, and in each dimension the example's size or a size within
+// a --dynamic-dim's bounds. Else the usage error's message, naming every
+// --dynamic-dim to add (bounds covering the sizes given). A package is
+// compiled for those shapes only: found here, before anything is compiled,
+// not when the package computes something else on the check inputs.
+// tool/engine/python/export_capture.py applies the same rule to input files.
+std::string CheckInputsFitShapes(const std::vector<DynamicDim>& dims,
+                                 const std::vector<InputSpec>& example_inputs,
+                                 const std::vector<InputSpec>& check_inputs);
+
 }  // namespace pt2ts

@@ -46,6 +46,67 @@ def _check_dims(dims, example):
                                   "%d..%d" % (size, low, high), exit_code=2)
 
 
+def _shape_text(tensor):
+    return "x".join(map(str, tensor.shape)) or "scalar"
+
+
+def _check_sets_fit(dims, example, check_sets):
+    """The package accepts the example inputs' dtypes and shapes, each
+    --dynamic-dim dimension within its bounds: a check input set outside
+    them is refused here, before anything is compiled, with the --dynamic-dim
+    to add. The front end applies the same rule (CheckInputsFitShapes,
+    tool/options/dynamic_dim.cpp) to --check-input shapes; this covers input
+    files."""
+    dynamic = {(arg, dim): (low, high) for arg, dim, low, high in dims}
+    missing = {}  # (argument, dimension) -> [smallest, largest] size
+    small_example = ""
+    for check in check_sets:
+        if len(check.tensors) != len(example.tensors):
+            continue  # the artifact check names the count (as for TorchScript)
+        for arg, (want, got) in enumerate(zip(example.tensors, check.tensors)):
+            where = "the %s: argument %d (%s %s)" % (check.name, arg, _shape_text(got),
+                                                     str(got.dtype).replace("torch.", ""))
+            if got.dtype != want.dtype:
+                raise ConversionError(
+                    "%s: the example input there is %s; a .pt2 package accepts the example "
+                    "inputs' dtypes only: give the check input the same dtype"
+                    % (where, str(want.dtype).replace("torch.", "")), exit_code=2)
+            if got.dim() != want.dim():
+                raise ConversionError(
+                    "%s: has %d dimensions and the example input (%s) %d; a .pt2 package "
+                    "accepts the example inputs' numbers of dimensions only"
+                    % (where, got.dim(), _shape_text(want), want.dim()), exit_code=2)
+            for dim, (size, example_size) in enumerate(zip(got.shape, want.shape)):
+                if (arg, dim) in dynamic:
+                    low, high = dynamic[(arg, dim)]
+                    if low is not None and not low <= size <= high:
+                        raise ConversionError(
+                            "--dynamic-dim %s: the check input's size there, %d (%s), is "
+                            "outside %d..%d: widen the bounds"
+                            % (_dim_text((arg, dim, low, high)), size, where, low, high),
+                            exit_code=2)
+                    continue
+                if size == example_size:
+                    continue
+                sizes = missing.setdefault((arg, dim), [example_size, example_size])
+                sizes[0], sizes[1] = min(sizes[0], size), max(sizes[1], size)
+                if example_size < 2 and not small_example:
+                    small_example = ("; torch.export treats sizes 0 and 1 as fixed: give the "
+                                     "example input argument %d a size of at least 2 in "
+                                     "dimension %d too" % (arg, dim))
+    if missing:
+        keys = sorted(missing)
+        raise ConversionError(
+            "the check inputs differ from the example inputs in %s, and a .pt2 package accepts "
+            "there only the example inputs' size (it is compiled for the example shapes): add "
+            "%s (bounds covering the sizes given; widen them to the sizes your program "
+            "passes), or check at the example's sizes%s"
+            % (", ".join("dimension %d of argument %d" % (d, a) for a, d in keys),
+               " ".join("--dynamic-dim %d:%d:%d:%d" % (a, d, missing[(a, d)][0],
+                                                       max(missing[(a, d)][1], 2))
+                        for a, d in keys), small_example), exit_code=2)
+
+
 def _dynamic_shapes(torch, dims, count):
     """torch.export's dynamic_shapes: per argument, {dimension: Dim} or None."""
     if not dims:
@@ -87,9 +148,9 @@ def _headline(text, exc):
 
 def capture(torch, model, options, example, check_sets):
     """Returns a Captured whose module is the torch.export.ExportedProgram."""
-    del check_sets  # the compiled package is checked on them afterwards
     name = options.model_name
     _check_dims(options.dynamic_dims, example)
+    _check_sets_fit(options.dynamic_dims, example, check_sets)
     shapes = _dynamic_shapes(torch, options.dynamic_dims, len(example.tensors))
     try:
         with reporting.quiet_torch_logs():

@@ -196,8 +196,70 @@ def _channels_last_convolutions_are_right(torch):
     return torch.allclose(actual, expected, rtol=1e-4, atol=1e-4)
 
 
-def _inductor_configs(torch, extra_files):
-    configs = {"aot_inductor.metadata": dict(extra_files)}
+# AOTInductor generates checks of each input's dtype, sizes, strides and
+# device against what the package was compiled for, but its generated code
+# runs them only when the process sets AOTI_RUNTIME_CHECK_INPUTS (torch
+# >= 2.7's codegen/cpp_wrapper_cpu.py, _check_aoti_runtime_check_inputs_env):
+# otherwise a package compiled for batch 2 returns a batch-2 result for a
+# batch-3 input. pt2ts rewrites that one getenv in the generated C++ before
+# it is compiled, so the checks run unless the variable says 0. torch 2.6
+# generates no checks outside debug builds (-O0): its packages do not check.
+_CHECKS_GATE = 'getenv("AOTI_RUNTIME_CHECK_INPUTS")'
+_CHECKS_ON_BY_DEFAULT = ('(getenv("AOTI_RUNTIME_CHECK_INPUTS") ? '
+                         'getenv("AOTI_RUNTIME_CHECK_INPUTS") : "1")')
+# The package's own metadata: "on" when it checks its inputs on every call.
+INPUT_CHECKS_KEY = "pt2ts.input_checks"
+# The generated bounds of a dynamic dimension are not those declared: torch
+# 2.13 checked <= 15 for a batch exported with Dim(max=16) (small_net in
+# tests/fixtures/models/aoti/nets.py), and >= 2 for Dim(min=1). Those two
+# checks are disabled; static sizes, ranks, strides, dtypes and devices stay.
+_DYNAMIC_BOUND_CHECK = re.compile(
+    r'if \(\w+_size\[\d+\] [<>] -?\d+\) \{(?=\s*std::stringstream ss;\s*'
+    r'ss << "[^"]*dim value is too (?:small|large) at )')
+
+
+def _generates_gated_checks(torch):
+    """Whether this torch's AOTInductor generates the gated input checks."""
+    import torch._inductor.codegen.cpp_wrapper_cpu as wrapper
+    try:
+        with open(wrapper.__file__, encoding="utf-8") as source:
+            return _CHECKS_GATE in source.read()
+    except OSError:
+        return False
+
+
+class _InputChecksOn:
+    """Within it, AOTInductor's generated wrapper runs its input checks
+    unless AOTI_RUNTIME_CHECK_INPUTS=0: the C++ text handed to its compiler
+    (AotCodeCompiler.compile, called once per compiled graph) is rewritten."""
+
+    def __init__(self, torch):
+        self._compiler = torch._inductor.codecache.AotCodeCompiler
+        self.rewritten = 0
+
+    def __enter__(self):
+        original = self._compiler.__dict__["compile"]
+        self._original = original
+        compile_function = original.__func__
+        context = self
+
+        def compile_with_checks(cls, graph, wrapper_code, *args, **kwargs):
+            context.rewritten += wrapper_code.count(_CHECKS_GATE)
+            wrapper_code = wrapper_code.replace(_CHECKS_GATE, _CHECKS_ON_BY_DEFAULT)
+            wrapper_code = _DYNAMIC_BOUND_CHECK.sub("if (false) {", wrapper_code)
+            return compile_function(cls, graph, wrapper_code, *args, **kwargs)
+
+        self._compiler.compile = classmethod(compile_with_checks)
+        return self
+
+    def __exit__(self, *exc_info):
+        self._compiler.compile = self._original
+
+
+def _inductor_configs(torch, extra_files, input_checks):
+    configs = {"aot_inductor.metadata": dict(extra_files,
+                                             **{INPUT_CHECKS_KEY: "on" if input_checks
+                                                else "off"})}
     if not _channels_last_convolutions_are_right(torch):
         configs["layout_optimization"] = False
         reporting.step("this torch computes channels-last convolutions wrongly: AOTInductor "
@@ -210,8 +272,11 @@ def write(torch, exported, path, extra_files):
     (pt2ts.json) go into the package metadata."""
     # Everything in this process: no compile workers to outlive a signal.
     torch._inductor.config.compile_threads = 1
-    configs = _inductor_configs(torch, extra_files)
-    with _Progress() as progress, reporting.quiet_torch_logs():
+    import torch._inductor.codecache  # noqa: F401 - patched by _InputChecksOn
+    input_checks = _generates_gated_checks(torch)
+    configs = _inductor_configs(torch, extra_files, input_checks)
+    with _Progress() as progress, reporting.quiet_torch_logs(), \
+            _InputChecksOn(torch) as checks:
         try:
             torch._inductor.aoti_compile_and_package(exported, package_path=path,
                                                      inductor_configs=configs)
@@ -225,5 +290,12 @@ def write(torch, exported, path, extra_files):
                             type(exc).__name__)
             raise ConversionError("AOTInductor cannot compile the model: %s: %s"
                                   % (type(exc).__name__, headline), text) from None
-    reporting.step("compiled with AOTInductor in %.1f s" % progress.seconds)
+    if input_checks and not checks.rewritten:
+        raise ConversionError("pt2ts found no input checks in the C++ code AOTInductor "
+                              "generated (torch %s): the package would not refuse inputs of "
+                              "other shapes; please report this" % torch.__version__)
+    reporting.step("compiled with AOTInductor in %.1f s; %s" % (
+        progress.seconds, "the package checks its inputs' shapes and dtypes on every call"
+        if input_checks else "this torch's AOTInductor generates no input checks: the "
+        "package does not check its inputs' shapes"))
     _make_reproducible(torch, path)
