@@ -19,7 +19,8 @@ import os
 import torch
 
 from pt2ts_testing import EXIT_CONVERSION_FAILED
-from test_weights import WeightsTestCase, classifier, make_model, sample_input, save
+from test_weights import (RunsExec, RunsOsSystem, WeightsTestCase, classifier, make_model,
+                          sample_input, save)
 
 
 @dataclasses.dataclass
@@ -28,26 +29,6 @@ class TrainingConfig:
     lr: float = 0.1
     layers: tuple = (4, 8)
     name: str = "run-1"
-
-
-class _RunsShell:
-    """Unpickling this runs a shell command that creates the marker file."""
-
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (os.system, ("touch '%s'" % self.marker,))
-
-
-class _RunsExec:
-    """Unpickling this runs Python code (builtins.exec) creating the marker."""
-
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (exec, ("open(%r, 'w').close()" % self.marker,))
 
 
 class LitLike(torch.nn.Module):
@@ -127,14 +108,14 @@ class LightningStyleCheckpointTest(WeightsTestCase):
         """Payloads beside the state dict stay stand-ins: the conversion
         succeeds and nothing ran."""
         proof = self.path("proof-ran")
-        torch.load(save(_RunsShell(proof), self.path("proof.pt")), weights_only=False)
+        torch.load(save(RunsOsSystem(proof), self.path("proof.pt")), weights_only=False)
         self.assertTrue(os.path.exists(proof), "the payload does not run at all")
 
         shell, python = self.path("shell-ran"), self.path("exec-ran")
         model = make_model()
         checkpoint = lightning_style_checkpoint(model, {
-            "args": argparse.Namespace(lr=0.1), "evil": _RunsShell(shell),
-            "nested": {"deeper": [_RunsExec(python)]}})
+            "args": argparse.Namespace(lr=0.1), "evil": RunsOsSystem(shell),
+            "nested": {"deeper": [RunsExec(python)]}})
         weights = save(checkpoint, self.path("evil-hparams.ckpt"))
         result = self.convert_weights(weights)
         self.assertFalse(os.path.exists(shell), "pt2ts ran the payload\n" + result.stderr)
@@ -146,7 +127,7 @@ class LightningStyleCheckpointTest(WeightsTestCase):
         the entry, suggesting --trust-weights; the payload never ran."""
         marker = self.path("payload-ran")
         checkpoint = lightning_style_checkpoint(make_model())
-        checkpoint["state_dict"]["model.payload"] = _RunsShell(marker)
+        checkpoint["state_dict"]["model.payload"] = RunsOsSystem(marker)
         weights = save(checkpoint, self.path("evil-state.ckpt"))
         result = self.run_weights(weights)
         self.assertFalse(os.path.exists(marker), "pt2ts ran the payload\n" + result.stderr)

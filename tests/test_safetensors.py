@@ -17,11 +17,10 @@ import unittest
 import torch
 
 import safetensors_testing as st
+from test_weights import MODEL_FILE, classifier, make_model
 from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, Pt2tsTestCase, fixture,
-                           import_file, read_bytes, run_pt2ts, without_support_note)
+                           read_bytes, run_pt2ts, without_support_note)
 
-MODEL_FILE = fixture("weights", "classifier.py")
-classifier = import_file(MODEL_FILE, name="classifier")
 FIXTURE = fixture("weights", "classifier.safetensors")
 FIXTURE_INDEX = fixture("weights", "classifier.safetensors.index.json")
 FIXTURE_SHARDS = ("classifier-00001-of-00002.safetensors", "classifier-00002-of-00002.safetensors")
@@ -36,20 +35,6 @@ def library_save_file():
 
 
 NO_LIBRARY = "the safetensors library is not importable in the tests' Python"
-
-
-def make_model(seed=1):
-    torch.manual_seed(seed)
-    model = classifier.Classifier()
-    with torch.no_grad():
-        for name, tensor in model.state_dict().items():
-            if name.endswith("num_batches_tracked"):
-                tensor.fill_(10 * seed)
-            elif name.endswith("running_var"):
-                tensor.uniform_(0.5, 2.0)
-            else:
-                tensor.normal_()
-    return model.eval()
 
 
 def model_with(weights):

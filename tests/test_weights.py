@@ -94,7 +94,7 @@ def save_claiming_cuda(obj, path):
     return path
 
 
-class _RunsOsSystem:
+class RunsOsSystem:
     """Unpickling this runs a shell command."""
 
     def __init__(self, marker):
@@ -104,7 +104,7 @@ class _RunsOsSystem:
         return (os.system, ("touch '%s'" % self.marker,))
 
 
-class _RunsExec:
+class RunsExec:
     """Unpickling this runs Python code through builtins.exec."""
 
     def __init__(self, marker):
@@ -360,11 +360,11 @@ class UnsafePickleTest(WeightsTestCase):
 
     def test_os_system_payload_is_not_run(self):
         """A pickled os.system call among the tensors is refused, never run."""
-        self.check_payload_refused(_RunsOsSystem, os.system)
+        self.check_payload_refused(RunsOsSystem, os.system)
 
     def test_exec_payload_is_not_run(self):
         """A pickled builtins.exec call among the tensors is refused, never run."""
-        self.check_payload_refused(_RunsExec, exec)
+        self.check_payload_refused(RunsExec, exec)
 
     def test_whole_pickled_model_refused_by_default(self):
         """torch.save(model) needs the model's class imported: refused, naming it."""
