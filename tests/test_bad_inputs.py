@@ -115,6 +115,9 @@ class _RunsShell:
         return (os.system, ("touch '%s'" % self.marker,))
 
 
+_PREVIOUS_BYTES = None  # the previous good artifact, made by the first class
+
+
 class BadInputTestCase(Pt2tsTestCase):
     """Runs pt2ts on bad inputs with a previous good artifact at the output path."""
 
@@ -123,9 +126,17 @@ class BadInputTestCase(Pt2tsTestCase):
         super().setUpClass()
         # The previous good artifact: the same file name as the outputs of the
         # cases (the archive records its stem), and a model none of them makes.
+        # Made once for the whole file (a conversion costs seconds; the
+        # artifact is the same for every class) and copied into each class's folder.
+        global _PREVIOUS_BYTES
         cls.previous = os.path.join(cls.class_folder("pt2ts-bad-inputs-"), "model.pt")
-        cls.previous_bytes = cls.make_known_good_artifact(cls.previous, MODELS, "Net",
-                                                          "--kwargs", "out_features", "5")
+        if _PREVIOUS_BYTES is None:
+            _PREVIOUS_BYTES = cls.make_known_good_artifact(cls.previous, MODELS, "Net",
+                                                           "--kwargs", "out_features", "5")
+        else:
+            with open(cls.previous, "wb") as file:
+                file.write(_PREVIOUS_BYTES)
+        cls.previous_bytes = _PREVIOUS_BYTES
 
     def setUp(self):
         super().setUp()

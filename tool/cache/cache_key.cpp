@@ -10,6 +10,7 @@
 #include "base/files.h"
 #include "base/sha256.h"
 #include "cli/literal.h"
+#include "cli/python_names.h"
 #include "options/artifact_formats.h"
 #include "options/input_spec.h"
 
@@ -37,13 +38,6 @@ std::string Escaped(const std::string& text) {
     }
   }
   return result;
-}
-
-// A module path that names a file or folder counts by its (mapped) absolute
-// path; a dotted name by itself (the files it resolves to are in the manifest).
-bool IsPathLike(const std::string& module_path) {
-  return module_path.find('/') != std::string::npos ||
-         (module_path.size() > 3 && module_path.compare(module_path.size() - 3, 3, ".py") == 0);
 }
 
 // What an AOTInductor package also depends on: the C++ compiler that
@@ -106,7 +100,10 @@ class KeyLines {
     } else if constexpr (kRole == KeyRole::kPath) {
       Line(name, value.empty() ? "" : map_.Apply(AbsolutePath(value)));
     } else if constexpr (kRole == KeyRole::kModule) {
-      Line(name, IsPathLike(value) ? map_.Apply(AbsolutePath(value)) : value);
+      // A module path that names a file or folder counts by its (mapped)
+      // absolute path; a dotted name by itself (the files it resolves to are
+      // in the manifest).
+      Line(name, NamesModuleFile(value) ? map_.Apply(AbsolutePath(value)) : value);
     } else if constexpr (kRole == KeyRole::kOutputName) {
       Line(name, BaseName(value));
     } else if constexpr (kRole == KeyRole::kPrefixMaps) {

@@ -13,7 +13,7 @@ bool Exists(const std::string& path, struct stat* info) { return ::stat(path.c_s
 
 std::string CheckModulePath(const std::string& path) {
   struct stat info {};
-  const bool looks_like_path = path.find('/') != std::string::npos || EndsWith(path, ".py");
+  const bool looks_like_path = NamesModuleFile(path);
   if (!Exists(path, &info)) {
     if (!looks_like_path && IsDottedModuleName(path)) return "";  // imported from sys.path
     if (looks_like_path) return "module file '" + path + "' does not exist";

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "base/text.h"
+
 namespace pt2ts {
 
 bool IsPythonIdentifier(const std::string& text) {
@@ -22,6 +24,10 @@ bool IsDottedModuleName(const std::string& text) {
     if (dot == std::string::npos) return true;
     start = dot + 1;
   }
+}
+
+bool NamesModuleFile(const std::string& module_path) {
+  return module_path.find('/') != std::string::npos || EndsWith(module_path, ".py");
 }
 
 }  // namespace pt2ts
