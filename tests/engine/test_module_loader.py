@@ -103,14 +103,13 @@ class ImportUserModuleTest(_UserFiles):
         self.assertEqual(module.VALUE, 2)
         self.assertEqual(module.__name__, "my-model")
 
-    # A top-level file whose name holds another dot (resnet.v2.py) gets the
-    # name "resnet.v2", which is taken for a dotted module name: importlib
-    # looks for a package "resnet" and the user reads "no module named
-    # 'resnet.v2' on the Python path; ... or give the .py file's path".
-    @unittest.expectedFailure
     def test_file_name_with_another_dot(self):
+        """resnet.v2.py is a file, not a package "resnet": it imports under
+        the name with '_' for the dot."""
         path = self.write("pt2ts_ul_resnet.v2.py", "VALUE = 2\n")
-        self.assertEqual(module_loader.import_user_module(path).VALUE, 2)
+        module = module_loader.import_user_module(path)
+        self.assertEqual(module.VALUE, 2)
+        self.assertEqual(module.__name__, "pt2ts_ul_resnet_v2")
 
     def test_relative_path(self):
         path = self.write("pt2ts_ul_relative.py", "VALUE = 3\n")

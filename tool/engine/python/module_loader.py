@@ -83,9 +83,12 @@ def import_user_module(module_path):
         name = module_path
     else:
         root, name = _package_root(path)
-        top_level_file = not os.path.isdir(path) and "." not in name and (
+        top_level_file = not os.path.isdir(path) and root == os.path.dirname(path) and (
             os.path.basename(path) != "__init__.py")
         if top_level_file:
+            # A file outside packages may have dots in its name (resnet.v2.py):
+            # as a module name they would mean a package, so they become '_'.
+            name = name.replace(".", "_")
             sys.path.insert(0, os.path.dirname(path))
             _check_not_shadowed(name, path)
         else:
