@@ -173,7 +173,9 @@ def _is_torch_constant(module, name):
         return False
     import torch
 
-    value = getattr(torch, name, None)
+    # vars(), not getattr(): torch's module __getattr__ imports lazy
+    # submodules (torch._dynamo, torch.onnx) for a name a file merely mentions.
+    value = vars(torch).get(name)
     return isinstance(value, (torch.dtype, torch.layout, torch.memory_format, torch.qscheme))
 
 
