@@ -10,6 +10,7 @@ import re
 import shutil
 import tempfile
 import unittest
+import zipfile
 
 import torch
 
@@ -291,10 +292,13 @@ class OtherLibTorchTest(unittest.TestCase):
 @needs_install_fixture
 class ExampleTest(unittest.TestCase):
     """examples/pattern_classifier, built as a user would, classifies its
-    three test images correctly with the model converted during the build."""
+    three test images correctly with the model converted during the build:
+    by path from the build tree and, installed and moved, from the install
+    tree, and from the bytes embedded in classify_embedded."""
 
     def test_example_builds_and_runs(self):
-        with tempfile.TemporaryDirectory(prefix="pt2ts-example-") as build:
+        with tempfile.TemporaryDirectory(prefix="pt2ts-example-") as tmp:
+            build = os.path.join(tmp, "build")
             run(CMAKE, "-S", os.path.join(SOURCE_DIR, "examples", "pattern_classifier"), "-B",
                 build, "-G", "Ninja", "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX,
                 *consumer_configure_args())
@@ -303,7 +307,22 @@ class ExampleTest(unittest.TestCase):
             output = run(os.path.join(build, "classify")).stdout
             self.assertIn("3 of 3 correct", output)
             self.assertIn(os.path.join(build, "pattern_net.pt"), output)
+            self.assertIn('"model": "PatternNet"', output)  # pt2ts.json, read in C++
             self.assertNotIn("Converting", run(CMAKE, "--build", build).stdout)
+            # Installed and moved, the build tree gone: classify finds the
+            # installed model, classify_embedded needs none.
+            prefix, moved = os.path.join(tmp, "prefix"), os.path.join(tmp, "moved")
+            run(CMAKE, "--install", build, "--prefix", prefix)
+            os.rename(prefix, moved)
+            shutil.rmtree(build)
+            output = run(os.path.join(moved, "bin", "classify")).stdout
+            self.assertIn("3 of 3 correct", output)
+            self.assertIn(os.path.join(moved, "bin", "..", "share", "pattern_classifier",
+                                       "pattern_net.pt"), output)
+            os.remove(os.path.join(moved, "share", "pattern_classifier", "pattern_net.pt"))
+            output = run(os.path.join(moved, "bin", "classify_embedded")).stdout
+            self.assertIn("3 of 3 correct", output)
+            self.assertIn("(embedded in the executable)", output)
 
 
 TORCH_RELEASE = tuple(int(part) for part in re.match(r"(\d+)\.(\d+)", torch.__version__).groups())
@@ -481,6 +500,30 @@ class MisuseTest(unittest.TestCase):
          "CHECK_INPUTS is given without a value"),
         ("pt2ts_add_torchscript(m MODULE model.py MODEL Net CHECK_INPUTS_FILE nope.pt)",
          "CHECK_INPUTS_FILE 'nope.pt' does not exist"),
+        # pt2ts_link_models() and pt2ts_install_models().
+        ("pt2ts_link_models(app m)", "'app' is not a target"),
+        ("add_custom_target(app)\npt2ts_link_models(app m)",
+         "'app' is a target of type UTILITY: models link into an executable or a library"),
+        ("add_library(app INTERFACE)\npt2ts_link_models(app m)",
+         "'app' is a target of type INTERFACE_LIBRARY"),
+        ("add_executable(app IMPORTED)\npt2ts_link_models(app m)",
+         "'app' is an imported target"),
+        ("add_executable(app main.cpp)\npt2ts_link_models(app)", "no model given"),
+        ("add_executable(app main.cpp)\nadd_custom_target(m)\npt2ts_link_models(app m)",
+         "'m' is not a model: name a target made by pt2ts_add_model()"),
+        ("pt2ts_add_model(m MODULE model.py MODEL Net)\nadd_executable(app main.cpp)\n"
+         "pt2ts_link_models(app m EMBED EMBED)", "EMBED is given twice"),
+        ("pt2ts_add_model(m MODULE model.py MODEL Net)\nadd_executable(app main.cpp)\n"
+         "pt2ts_link_models(app m m)", "model 'm' (pt2ts_models::m) is already linked into 'app'"),
+        ("pt2ts_add_model(m MODULE model.py MODEL Net FORMAT aoti EXAMPLE_INPUTS 2x3)\n"
+         "add_executable(app main.cpp)\npt2ts_link_models(app m EMBED)",
+         "model 'm' is an AOTInductor package (.pt2), which cannot be embedded"),
+        ("pt2ts_add_model(m MODULE model.py MODEL Net)\npt2ts_install_models(m)",
+         "DESTINATION <dir> is required"),
+        ("pt2ts_install_models(x DESTINATION share)", "'x' is not a model"),
+        ("pt2ts_add_model(m MODULE model.py MODEL Net)\n"
+         "pt2ts_install_models(m DESTINATION a)\npt2ts_install_models(m DESTINATION b)",
+         "model 'm' is already installed"),
     ]
 
     def configure(self, tmp, cmakelists_text, check=False):
@@ -594,6 +637,133 @@ class CaptureKeywordsTest(unittest.TestCase):
                 file.write("a b c d\n")
             self.assertTrue(self.build(), "a DEPENDS file's change reconverts")
             self.assertFalse(self.build())
+
+
+def skewed_copy(source, destination, torch_version="99.0.0", format_version=99):
+    """A copy of a TorchScript archive as a future torch would write it: a
+    newer file format version, and that torch recorded in pt2ts.json."""
+    with zipfile.ZipFile(source) as original, \
+            zipfile.ZipFile(destination, "w", zipfile.ZIP_STORED) as copy:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename.endswith("/version"):
+                data = b"%d\n" % format_version
+            elif info.filename.endswith("/extra/pt2ts.json"):
+                record = json.loads(data)
+                record["torch_version"] = torch_version
+                data = json.dumps(record, indent=2, sort_keys=True).encode()
+            copy.writestr(info.filename, data)
+
+
+@needs_install_fixture
+class LinkedModelsMixin:
+    """tests/cmake/linked: pt2ts_link_models(app mlp mlp-lite EMBED) and
+    pt2ts_install_models(mlp ...), with no find_package(Torch). One story
+    per generator: the program runs the model from path() and from its
+    embedded bytes; a reconversion relinks the new bytes in with one build;
+    the installed program, moved, with the build tree gone, finds the
+    installed model by path() and runs from its bytes."""
+
+    generator = None
+    config = None
+
+    def run_app(self, app, *args):
+        out = run(app, *args).stdout
+        lines = dict(line.split(": ", 1) for line in out.splitlines())
+        values = {key: [float(v) for v in lines[key].split()]
+                  for key in ("from path", "from bytes", "lite from bytes") if key in lines}
+        return lines, values
+
+    def expected(self, artifact):
+        x = torch.linspace(-1, 1, 8).reshape(2, 4)
+        return torch.jit.load(artifact)(x).flatten().tolist()
+
+    def assert_close(self, actual, expected):
+        torch.testing.assert_close(torch.tensor(actual), torch.tensor(expected),
+                                   rtol=1e-5, atol=1e-5)
+
+    def test_link_embed_install(self):
+        with tempfile.TemporaryDirectory(prefix="pt2ts-linked-") as tmp:
+            project = os.path.join(tmp, "project with space")
+            build = os.path.join(tmp, "build")
+            shutil.copytree(os.path.join(HERE, "cmake", "linked"), project)
+            os.mkdir(os.path.join(project, "models"))
+            shutil.copy(os.path.join(FIXTURES, "models", "single", "mlp.py"),
+                        os.path.join(project, "models"))
+            config_args = ["--config", self.config] if self.config else []
+            run(CMAKE, "-S", project, "-B", build, "-G", self.generator,
+                "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX, *consumer_configure_args())
+            run(CMAKE, "--build", build, *config_args)
+            outputs = os.path.join(build, *([self.config] if self.config else []))
+            app = os.path.join(outputs, "app")
+            artifact = os.path.join(outputs, "mlp.pt")
+            # 1. In the build tree: path() is the build's artifact, and the
+            #    embedded bytes are that file's.
+            lines, values = self.run_app(app)
+            self.assertEqual(lines["path"], artifact)
+            self.assertEqual(lines["format"], "torchscript lite")
+            self.assertEqual(int(lines["embedded bytes"]), os.path.getsize(artifact))
+            for key in ("from path", "from bytes"):
+                self.assert_close(values[key], self.expected(artifact))
+            self.assert_close(values["lite from bytes"],
+                              self.expected(os.path.join(outputs, "mlp-lite.ptl")))
+            # 2. A reconversion (another hidden width) relinks the new bytes
+            #    in with one build.
+            wait_for_new_timestamp()
+            run(CMAKE, "-DMLP_HIDDEN=16", build)
+            log = run(CMAKE, "--build", build, *config_args).stdout
+            self.assertIn("Converting MLP to TorchScript (mlp)", log)
+            self.assertNotIn("(mlp-lite)", log)
+            lines, values = self.run_app(app)
+            self.assertEqual(int(lines["embedded bytes"]), os.path.getsize(artifact))
+            self.assertEqual(torch.jit.load(artifact).fc1.weight.shape, (16, 4))
+            self.assert_close(values["from bytes"], self.expected(artifact))
+            expected = self.expected(artifact)
+            # 3. Installed, moved, the build tree and the installed file gone:
+            #    path() names the installed model beside the moved program,
+            #    and the bytes still run.
+            prefix, moved = os.path.join(tmp, "prefix"), os.path.join(tmp, "moved prefix")
+            run(CMAKE, "--install", build, "--prefix", prefix, *config_args)
+            os.rename(prefix, moved)
+            installed = os.path.join(moved, "share", "linked", "models", "mlp.pt")
+            lines, values = self.run_app(os.path.join(moved, "bin", "app"))
+            self.assertEqual(os.path.realpath(lines["path"]), os.path.realpath(installed))
+            self.assert_close(values["from path"], expected)
+            shutil.copy(artifact, os.path.join(tmp, "good.pt"))
+            shutil.rmtree(build)
+            os.remove(installed)
+            lines, values = self.run_app(os.path.join(moved, "bin", "app"), "bytes-only")
+            self.assert_close(values["from bytes"], expected)
+            self.extra_checks(os.path.join(moved, "bin", "app"), tmp)
+
+    def extra_checks(self, app, tmp):
+        pass
+
+
+class LinkedModelsNinjaTest(LinkedModelsMixin, unittest.TestCase):
+    generator = "Ninja"
+
+    def extra_checks(self, app, tmp):
+        """An artifact of a newer torch gets pt2ts's one exception naming
+        both versions from <pt2ts/runtime.h>, not LibTorch's error."""
+        source = os.path.join(tmp, "good.pt")  # the build's artifact, saved
+        skewed = os.path.join(tmp, "skewed.pt")
+        skewed_copy(source, skewed)
+        result = run(app, "load", skewed, check=False)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertIn("mismatch: pt2ts: '%s' was made by torch 99.0.0 (file format version 99), "
+                      "but this program runs LibTorch %d.%d" % ((skewed,) + TORCH_RELEASE),
+                      result.stdout)
+        self.assertEqual(run(app, "load", source).stdout, "loaded\n")
+
+
+class LinkedModelsMakefilesTest(LinkedModelsMixin, unittest.TestCase):
+    generator = "Unix Makefiles"
+
+
+class LinkedModelsMultiConfigTest(LinkedModelsMixin, unittest.TestCase):
+    generator = "Ninja Multi-Config"
+    config = "Release"
 
 
 @needs_install_fixture
