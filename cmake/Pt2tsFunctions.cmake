@@ -35,7 +35,7 @@ pt2ts_add_torchscript(<name>
   [EXAMPLE_INPUTS <spec>... | EXAMPLE_INPUTS_FILE <file>] [RTOL <r>] [ATOL <a>]
   [METHOD <script|trace|auto>] [CHECK_INPUTS <spec>...] [CHECK_INPUTS_FILE <file>]
   [FREEZE] [PRESERVE <name>...] [FORMAT <torchscript|lite|aoti>]
-  [DYNAMIC_DIMS <input:dim[:min:max]>...]
+  [DYNAMIC_DIMS <input:dim[:min:max]>...] [DTYPE <float32|float64|float16|bfloat16>]
   [OPTIONS <more pt2ts flags>...])
 pt2ts_add_model(<name> ...): the same function under a name that fits every
 format; it takes the same arguments.
@@ -168,6 +168,13 @@ OUTPUT's, which is taken from the current binary folder):
   Default: none (the package accepts the example inputs' shapes only). Maps
   to one ``--dynamic-dim <spec>`` per value; must not be empty.
 
+``DTYPE <float32 | float64 | float16 | bfloat16>``
+  Convert the model in this precision: its floating parameters and buffers
+  are cast after the weights load, and the floating example and check inputs
+  with them; the check's default tolerances follow it (tighter for float64,
+  looser for float16 and bfloat16). Default: the model's own precision. Maps
+  to ``--dtype <dtype>``; pt2ts rejects a precision it does not know.
+
 ``OPTIONS <more pt2ts flags>...``
   Any other pt2ts options, passed as given after those of the keywords above
   (e.g. --train, --non-strict, --trust-weights, --python <venv/bin/python>,
@@ -198,7 +205,7 @@ function(pt2ts_add_torchscript name)
   endif()
   list(APPEND CMAKE_MESSAGE_CONTEXT "${_pt2ts_called_as}(${name})")
   set(one_value_keywords MODULE MODEL WEIGHTS STATE_KEY OUTPUT EXAMPLE_INPUTS_FILE RTOL ATOL
-                         METHOD CHECK_INPUTS_FILE FORMAT)
+                         METHOD CHECK_INPUTS_FILE FORMAT DTYPE)
   set(multi_value_keywords ARGS KWARGS PYTHONPATH DEPENDS OPTIONS EXAMPLE_INPUTS CHECK_INPUTS
                            PRESERVE DYNAMIC_DIMS)
   cmake_parse_arguments(PARSE_ARGV 1 arg "FREEZE" "${one_value_keywords}" "${multi_value_keywords}")
@@ -288,6 +295,9 @@ function(pt2ts_add_torchscript name)
   endforeach()
   if(DEFINED arg_STATE_KEY)
     list(APPEND command_args --state_key "${arg_STATE_KEY}")
+  endif()
+  if(DEFINED arg_DTYPE)
+    list(APPEND command_args --dtype "${arg_DTYPE}")
   endif()
   _pt2ts_capture_options(command_args file_dependencies aoti)
   foreach(dir IN LISTS arg_PYTHONPATH)
