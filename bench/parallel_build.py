@@ -113,7 +113,8 @@ def build(project, build_dir, prefix, jobs, pool_size):
     subprocess.run(configure, check=True, stdout=subprocess.DEVNULL)
     with open(os.path.join(build_dir, "CMakeFiles", "rules.ninja")) as rules:
         text = rules.read()
-    depth = text.split("pool pt2ts_convert\n  depth = ")[1].split()[0] if "pool pt2ts" in text else "-"
+    pool = "pool pt2ts_convert\n  depth = "
+    depth = text.split(pool)[1].split()[0] if pool in text else "-"
     env = {k: v for k, v in os.environ.items() if k != "PT2TS_CACHE_DIR"}
     start = time.monotonic()
     process = subprocess.Popen(["cmake", "--build", build_dir, "-j", str(jobs)], env=env,

@@ -577,7 +577,7 @@ class JobPoolTest(unittest.TestCase):
 
 @needs_install_fixture
 class CaptureKeywordsTest(unittest.TestCase):
-    """METHOD, CHECK_INPUTS, FREEZE, FORMAT and DEPENDS in a real Ninja build:
+    """METHOD, CHECK_INPUTS, FREEZE, DTYPE, FORMAT and DEPENDS in a real Ninja build:
     each reaches pt2ts, and changing one reconverts the model."""
 
     def write_cmakelists(self, options):
@@ -615,16 +615,17 @@ class CaptureKeywordsTest(unittest.TestCase):
                              ("trace", ["5x8:float32"]))
             self.assertEqual([d["file"] for d in record["depends"]], ["vocabulary.txt"])
             self.assertFalse(self.build(), "a second build converts nothing")
-            steps = [("METHOD auto CHECK_INPUTS 5x8", ("method", "trace")),
-                     ("METHOD auto CHECK_INPUTS 3x8", ("check_inputs", ["3x8:float32"])),
-                     ("METHOD trace CHECK_INPUTS 3x8 FREEZE", ("freeze", True))]
-            for options, (key, value) in steps:
+            steps = [("METHOD auto CHECK_INPUTS 5x8", {"method": "trace"}),
+                     ("METHOD auto CHECK_INPUTS 3x8", {"check_inputs": ["3x8:float32"]}),
+                     ("METHOD trace CHECK_INPUTS 3x8 FREEZE DTYPE float64",
+                      {"freeze": True, "dtype": "float64"})]
+            for options, expected in steps:
                 with self.subTest(options=options):
                     wait_for_new_timestamp()
                     self.write_cmakelists(options)
                     self.assertTrue(self.build())
-                    self.assertEqual(self.export(os.path.join(self.build_dir, "net.pt"))
-                                     ["export"][key], value)
+                    export = self.export(os.path.join(self.build_dir, "net.pt"))["export"]
+                    self.assertEqual({key: export[key] for key in expected}, expected)
             wait_for_new_timestamp()
             self.write_cmakelists("METHOD trace FREEZE FORMAT lite")
             self.assertTrue(self.build())
