@@ -35,7 +35,7 @@ pt2ts_add_torchscript(<name>
   [EXAMPLE_INPUTS <spec>... | EXAMPLE_INPUTS_FILE <file>] [RTOL <r>] [ATOL <a>]
   [METHOD <script|trace|auto>] [CHECK_INPUTS <spec>...] [CHECK_INPUTS_FILE <file>]
   [FREEZE] [PRESERVE <name>...] [FORMAT <torchscript|lite|aoti>]
-  [DYNAMIC_DIMS <input:dim[:min:max]>...]
+  [DYNAMIC_DIMS <input:dim[:min:max]>...] [DTYPE <float32|float64|float16|bfloat16>]
   [OPTIONS <more pt2ts flags>...])
 pt2ts_add_model(<name> ...): the same function under a name that fits every
 format; it takes the same arguments.
@@ -168,6 +168,13 @@ OUTPUT's, which is taken from the current binary folder):
   Default: none (the package accepts the example inputs' shapes only). Maps
   to one ``--dynamic-dim <spec>`` per value; must not be empty.
 
+``DTYPE <float32 | float64 | float16 | bfloat16>``
+  Convert the model in this precision: its floating parameters and buffers
+  are cast after the weights load, and the floating example and check inputs
+  with them; the check's default tolerances follow it (tighter for float64,
+  looser for float16 and bfloat16). Default: the model's own precision. Maps
+  to ``--dtype <dtype>``; pt2ts rejects a precision it does not know.
+
 ``OPTIONS <more pt2ts flags>...``
   Any other pt2ts options, passed as given after those of the keywords above
   (e.g. --train, --non-strict, --trust-weights, --python <venv/bin/python>,
@@ -178,6 +185,14 @@ Always passed, whatever the keywords: ``--path-prefix-map=<top-level source
 dir>=.`` (first, so a --path-prefix-map in OPTIONS wins), ``--cache-dir
 <dir>`` when the PT2TS_CACHE_DIR cache variable is set, ``--save_path
 <output>`` and ``--depfile <current binary dir>/pt2ts/<name>.d``.
+
+With Ninja the conversions run in the job pool ``pt2ts_convert``, so that a
+``-j64`` build does not start 64 processes that each hold torch (and, for a
+.pt2 package, a C++ compile). Its size is the variable PT2TS_JOB_POOL_SIZE
+when set (0: no pool), else the host's available memory at configure time
+divided by 1.5 GB, at most its number of physical cores, at least 1. A
+``pt2ts_convert`` pool the project defines itself in the global JOB_POOLS
+property is used as it is. Other generators ignore job pools.
 
 The model is reconverted exactly when something it was made from changes:
 every Python file the conversion imported from outside the Python
@@ -198,7 +213,7 @@ function(pt2ts_add_torchscript name)
   endif()
   list(APPEND CMAKE_MESSAGE_CONTEXT "${_pt2ts_called_as}(${name})")
   set(one_value_keywords MODULE MODEL WEIGHTS STATE_KEY OUTPUT EXAMPLE_INPUTS_FILE RTOL ATOL
-                         METHOD CHECK_INPUTS_FILE FORMAT)
+                         METHOD CHECK_INPUTS_FILE FORMAT DTYPE)
   set(multi_value_keywords ARGS KWARGS PYTHONPATH DEPENDS OPTIONS EXAMPLE_INPUTS CHECK_INPUTS
                            PRESERVE DYNAMIC_DIMS)
   cmake_parse_arguments(PARSE_ARGV 1 arg "FREEZE" "${one_value_keywords}" "${multi_value_keywords}")
@@ -289,6 +304,9 @@ function(pt2ts_add_torchscript name)
   if(DEFINED arg_STATE_KEY)
     list(APPEND command_args --state_key "${arg_STATE_KEY}")
   endif()
+  if(DEFINED arg_DTYPE)
+    list(APPEND command_args --dtype "${arg_DTYPE}")
+  endif()
   _pt2ts_capture_options(command_args file_dependencies aoti)
   foreach(dir IN LISTS arg_PYTHONPATH)
     get_filename_component(dir "${dir}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
@@ -359,15 +377,51 @@ function(pt2ts_add_torchscript name)
     set(comment "Converting ${arg_MODEL} to TorchScript (${name})")
   endif()
   _pt2ts_cache_options(cache_args)
+  _pt2ts_job_pool(job_pool_args)
   add_custom_command(
     OUTPUT "${output}"
     COMMAND Pt2ts::pt2ts ${cache_args} ${command_args} --save_path "${output}" --depfile "${depfile}"
     DEPENDS Pt2ts::pt2ts "${state_dir}/${name}.settings" ${file_dependencies}
     DEPFILE "${depfile}"
     COMMENT "${comment}"
+    ${job_pool_args}
     VERBATIM)
   add_custom_target("${name}" ALL DEPENDS "${output}")
   set_target_properties("${name}" PROPERTIES PT2TS_OUTPUT "${output}")
+endfunction()
+
+# The JOB_POOL arguments of a conversion's custom command (empty when
+# PT2TS_JOB_POOL_SIZE is 0): the pool pt2ts_convert, defined in the global
+# JOB_POOLS property unless the project defines it there itself. A
+# conversion holds torch (300-600 MB); a .pt2 package adds a C++ compile
+# (~1.5 GB in all, docs/cmake.md and BENCHMARKS.md).
+function(_pt2ts_job_pool args_var)
+  set(${args_var} "" PARENT_SCOPE)
+  if(DEFINED PT2TS_JOB_POOL_SIZE AND PT2TS_JOB_POOL_SIZE EQUAL 0)
+    return()
+  endif()
+  get_property(pools GLOBAL PROPERTY JOB_POOLS)
+  if(NOT pools MATCHES "(^|;)pt2ts_convert=")
+    if(DEFINED PT2TS_JOB_POOL_SIZE)
+      if(NOT PT2TS_JOB_POOL_SIZE MATCHES "^[0-9]+$")
+        message(FATAL_ERROR "PT2TS_JOB_POOL_SIZE must be a number of conversions (0: no pool), "
+                            "not '${PT2TS_JOB_POOL_SIZE}'")
+      endif()
+      set(size ${PT2TS_JOB_POOL_SIZE})
+    else()
+      cmake_host_system_information(RESULT memory_mib QUERY AVAILABLE_PHYSICAL_MEMORY)
+      cmake_host_system_information(RESULT cores QUERY NUMBER_OF_PHYSICAL_CORES)
+      math(EXPR size "${memory_mib} / 1536")
+      if(size GREATER cores)
+        set(size ${cores})
+      endif()
+      if(size LESS 1)
+        set(size 1)
+      endif()
+    endif()
+    set_property(GLOBAL APPEND PROPERTY JOB_POOLS "pt2ts_convert=${size}")
+  endif()
+  set(${args_var} JOB_POOL pt2ts_convert PARENT_SCOPE)
 endfunction()
 
 # An input file named by a keyword (`what` in messages): made absolute from

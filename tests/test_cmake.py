@@ -524,6 +524,8 @@ class MisuseTest(unittest.TestCase):
         ("pt2ts_add_model(m MODULE model.py MODEL Net)\n"
          "pt2ts_install_models(m DESTINATION a)\npt2ts_install_models(m DESTINATION b)",
          "model 'm' is already installed"),
+        ("set(PT2TS_JOB_POOL_SIZE many)\npt2ts_add_torchscript(m MODULE model.py MODEL Net)",
+         "PT2TS_JOB_POOL_SIZE must be a number of conversions (0: no pool), not 'many'"),
     ]
 
     def configure(self, tmp, cmakelists_text, check=False):
@@ -578,8 +580,47 @@ class MisuseTest(unittest.TestCase):
 
 
 @needs_install_fixture
+class JobPoolTest(unittest.TestCase):
+    """With Ninja the conversions run in the job pool pt2ts_convert (sized by
+    PT2TS_JOB_POOL_SIZE, or from the host's memory and cores), unless the
+    size is 0; a pt2ts_convert pool the project defines is kept. Configure
+    only: the generated build.ninja says it."""
+
+    def configure(self, tmp, before="", *extra):
+        with open(os.path.join(tmp, "model.py"), "w") as model:
+            model.write("import torch\n")
+        with open(os.path.join(tmp, "CMakeLists.txt"), "w") as cmakelists:
+            cmakelists.write("cmake_minimum_required(VERSION 3.20)\nproject(pool NONE)\n"
+                             "find_package(Pt2ts REQUIRED)\n%s\n"
+                             "pt2ts_add_torchscript(a MODULE model.py MODEL A)\n"
+                             "pt2ts_add_torchscript(b MODULE model.py MODEL B)\n" % before)
+        build = os.path.join(tmp, "build")
+        shutil.rmtree(build, ignore_errors=True)
+        run(CMAKE, "-S", tmp, "-B", build, "-G", "Ninja", "-DCMAKE_PREFIX_PATH=" + INSTALL_PREFIX,
+            *consumer_configure_args(), *extra)
+        text = ""
+        for name in ("build.ninja", os.path.join("CMakeFiles", "rules.ninja")):
+            with open(os.path.join(build, name)) as ninja:
+                text += ninja.read()
+        depths = re.findall(r"^pool pt2ts_convert\n\s+depth = (\d+)$", text, re.MULTILINE)
+        return text.count("  pool = pt2ts_convert\n"), [int(depth) for depth in depths]
+
+    def test_conversions_run_in_the_pool(self):
+        with tempfile.TemporaryDirectory(prefix="pt2ts-cmake-") as tmp:
+            uses, depths = self.configure(tmp)
+            self.assertEqual(uses, 2, "both conversions are in the pool")
+            self.assertEqual(len(depths), 1)
+            self.assertGreaterEqual(depths[0], 1)
+            self.assertEqual(self.configure(tmp, "", "-DPT2TS_JOB_POOL_SIZE=3"), (2, [3]))
+            self.assertEqual(self.configure(tmp, "set_property(GLOBAL PROPERTY JOB_POOLS "
+                                            "pt2ts_convert=2)", "-DPT2TS_JOB_POOL_SIZE=3"),
+                             (2, [2]), "the project's own pool is kept")
+            self.assertEqual(self.configure(tmp, "", "-DPT2TS_JOB_POOL_SIZE=0"), (0, []))
+
+
+@needs_install_fixture
 class CaptureKeywordsTest(unittest.TestCase):
-    """METHOD, CHECK_INPUTS, FREEZE, FORMAT and DEPENDS in a real Ninja build:
+    """METHOD, CHECK_INPUTS, FREEZE, DTYPE, FORMAT and DEPENDS in a real Ninja build:
     each reaches pt2ts, and changing one reconverts the model."""
 
     def write_cmakelists(self, options):
@@ -617,16 +658,17 @@ class CaptureKeywordsTest(unittest.TestCase):
                              ("trace", ["5x8:float32"]))
             self.assertEqual([d["file"] for d in record["depends"]], ["vocabulary.txt"])
             self.assertFalse(self.build(), "a second build converts nothing")
-            steps = [("METHOD auto CHECK_INPUTS 5x8", ("method", "trace")),
-                     ("METHOD auto CHECK_INPUTS 3x8", ("check_inputs", ["3x8:float32"])),
-                     ("METHOD trace CHECK_INPUTS 3x8 FREEZE", ("freeze", True))]
-            for options, (key, value) in steps:
+            steps = [("METHOD auto CHECK_INPUTS 5x8", {"method": "trace"}),
+                     ("METHOD auto CHECK_INPUTS 3x8", {"check_inputs": ["3x8:float32"]}),
+                     ("METHOD trace CHECK_INPUTS 3x8 FREEZE DTYPE float64",
+                      {"freeze": True, "dtype": "float64"})]
+            for options, expected in steps:
                 with self.subTest(options=options):
                     wait_for_new_timestamp()
                     self.write_cmakelists(options)
                     self.assertTrue(self.build())
-                    self.assertEqual(self.export(os.path.join(self.build_dir, "net.pt"))
-                                     ["export"][key], value)
+                    export = self.export(os.path.join(self.build_dir, "net.pt"))["export"]
+                    self.assertEqual({key: export[key] for key in expected}, expected)
             wait_for_new_timestamp()
             self.write_cmakelists("METHOD trace FREEZE FORMAT lite")
             self.assertTrue(self.build())

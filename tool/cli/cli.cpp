@@ -21,6 +21,7 @@
 #include "options/input_spec.h"
 #include "options/option_rules.h"
 #include "options/path_prefix_map.h"
+#include "options/precision.h"
 #include "pt2ts_version.h"
 
 namespace pt2ts {
@@ -244,6 +245,14 @@ const CLI::Validator kFormatName(
     },
     "");
 
+const CLI::Validator kPrecisionName(
+    [](std::string& name) {
+      return FindPrecision(name) != nullptr
+                 ? std::string()
+                 : "'" + name + "' is not a precision (known: " + PrecisionNames() + ")";
+    },
+    "");
+
 // A tolerance: a finite number >= 0 (CLI11's range check prints the range as
 // a 300-digit number and lets "nan" through).
 const CLI::Validator kTolerance(
@@ -349,6 +358,11 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
     // The default file name takes the chosen format's extension.
     const ArtifactFormat* format = FindArtifactFormat(options.format);
     options.save_path = "./torchScriptModel" + std::string(format->extension);
+  }
+  // The check's tolerances follow --dtype unless given.
+  if (const Precision* precision = FindPrecision(options.dtype)) {
+    if (written.count("--rtol") == 0) options.rtol = precision->rtol;
+    if (written.count("--atol") == 0) options.atol = precision->atol;
   }
   const std::string rule_error = CheckOptionRules({options, written});
   if (!rule_error.empty()) return UsageError(rule_error);

@@ -116,6 +116,13 @@ int RunConvertCommand(int argc, char** argv) {
   verify.atol = options.atol;
   verify.verbose = options.verbose;
   verify.start_time = options.start_time;
+  if (options.verbose && result.wrote_check) {
+    char line[160];
+    std::snprintf(line, sizeof line, "comparing with eager PyTorch at rtol %g, atol %g%s%s",
+                  options.rtol, options.atol, options.dtype.empty() ? "" : " in ",
+                  options.dtype.c_str());
+    PrintStep(start_time, line);
+  }
   exit_code = VerifyArtifact(verify, result.python_libtorch_path);
   if (exit_code != kExitSuccess) return exit_code;
 

@@ -8,8 +8,8 @@ import random
 import sys
 
 from _pt2ts import (artifact_formats, example_inputs, fast_build, inventory, metadata,
-                    module_loader, path_prefix_map, reporting, safetensors_file, signal_handlers,
-                    state_dict, torch_version, torchscript_support, weights)
+                    module_loader, path_prefix_map, precision, reporting, safetensors_file,
+                    signal_handlers, state_dict, torch_version, torchscript_support, weights)
 from _pt2ts.errors import ConversionError
 from _pt2ts.options import Options, Result
 
@@ -120,12 +120,17 @@ def convert(options):
             del found
 
     model.train(options.train)
-    # The eager outputs first, on the untouched model: the check compares the
-    # artifact with them on every input set.
     example = example_inputs.example_set(torch, options)
     checks = example_inputs.check_sets(torch, options)
+    if options.dtype:
+        precision.cast_model(torch, model, options.dtype)
+        example = precision.cast_inputs(torch, example, options.dtype)
+        checks = [precision.cast_inputs(torch, check, options.dtype) for check in checks]
+    # The eager outputs first, on the untouched model: the check compares the
+    # artifact with them on every input set.
     runs = [(input_set, artifact_formats.as_loaded(
-                torch, options.format, example_inputs.run_eager(torch, model, input_set)))
+                torch, options.format,
+                example_inputs.run_eager(torch, model, input_set, options.dtype)))
             for input_set in ([example] if example else []) + checks]
     if runs:
         reporting.step("ran the eager model on the %s"

@@ -7,7 +7,7 @@ the artifact for the LibTorch side to compare with."""
 import collections.abc
 import dataclasses
 
-from _pt2ts import reporting, weights
+from _pt2ts import precision, reporting, weights
 from _pt2ts.errors import ConversionError
 
 
@@ -96,14 +96,16 @@ def _plain(torch, value, where="output"):
                           "tuples, lists, dicts of them)" % (where, type(value).__name__))
 
 
-def run_eager(torch, model, input_set):
-    """The eager model's outputs on one set, in the form LibTorch reads."""
+def run_eager(torch, model, input_set, dtype=""):
+    """The eager model's outputs on one set, in the form LibTorch reads;
+    dtype: the --dtype the model was cast to, or ""."""
     try:
         with torch.no_grad():
             outputs = model(*[t.clone() for t in input_set.tensors])
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # noqa: B902 - the user's forward may raise anything
+        precision.check_eager_failure(torch, dtype, exc)
         raise ConversionError(
             "the eager model fails on the %s: %s; check their shapes and dtypes"
             % (input_set.title(), reporting.describe(exc)),

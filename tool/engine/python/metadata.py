@@ -45,6 +45,8 @@ def build(options, torch_version, module, model, inputs, captured):
                                         else options.method),
                    "freeze": options.freeze, "preserve": sorted(options.preserve),
                    "format": options.format,
+                   # --dtype: the precision the model was cast to; null: its own.
+                   "dtype": options.dtype or None,
                    "strict": not options.non_strict,
                    "trust_weights": options.trust_weights,
                    "checked_on_example_inputs": bool(options.example_inputs
