@@ -68,12 +68,21 @@ EXAMPLE_BATCH, CHECK_BATCH, UNSEEN_BATCH = 2, 3, 5
 SEQUENCE = 8
 
 
+# Where each package comes from, for the skip reasons.
+HOW_TO_GET = {
+    "transformers": "Debian testing: apt-get install python3-transformers; pip: pip install "
+                    "transformers, as .ci/pip.sh's pip stage does",
+    "timm": "no Debian package; pip: pip install timm with a torchvision matching torch, as "
+            ".ci/pip.sh's pip-cuda stage does",
+}
+
+
 def missing(package):
     """The reason to skip when the Python pt2ts embeds (the tests' own)
     lacks the package, else None."""
     if importlib.util.find_spec(package) is None:
-        return ("%s is not installed in the Python pt2ts embeds (Debian testing: apt-get "
-                "install python3-%s; pip: see .ci/pip.sh)" % (package, package))
+        return "%s is not installed in the Python pt2ts embeds (%s)" % (package,
+                                                                         HOW_TO_GET[package])
     return None
 
 
