@@ -27,16 +27,21 @@ case "$name" in
     # library reads -w NAME.safetensors there (Debian's Python lacks it, so
     # the suite there tests pt2ts's own reader). lightning: the real Lightning
     # checkpoint of tests/test_checkpoints.py (its install took 59 s here,
-    # 2026-12, on top of torch).
-    requirements=(torch==2.13.0 numpy safetensors==0.8.0 lightning==2.6.6)
+    # 2026-12, on top of torch). transformers: the Hugging Face models of
+    # tests/test_hf_models.py (timm is tested in pip-cuda: it needs
+    # torchvision, and PyPI's torchvision 0.28.0 is built for the CUDA torch
+    # 2.13.0 and does not import beside the CPU one).
+    requirements=(torch==2.13.0 numpy safetensors==0.8.0 lightning==2.6.6 transformers==5.17.0)
     tests=() ;;                      # the whole suite
   pip-cuda)
-    requirements=(torch==2.14.1 torchvision==0.29.1)
+    # timm: a model of its zoo in tests/test_hf_models.py (its transformers
+    # tests skip here: the pip stage runs them).
+    requirements=(torch==2.14.1 torchvision==0.29.1 timm==1.0.29)
     # The model zoos and both C++ examples (TorchScript, .pt2): what a CI
     # runner that builds models for GPU servers does on its CPU. The pip
     # stage runs the rest against the same code (test_aoti alone would add
     # a minute and a half).
-    tests=(-R '^(test_models|test_cmake[.](Aoti)?ExampleTest|install_for_consumers)$') ;;
+    tests=(-R '^(test_models|test_hf_models|test_cmake[.](Aoti)?ExampleTest|install_for_consumers)$') ;;
   *) echo ".ci/pip.sh: unknown stage '$name' (pip, pip-cuda)" >&2; exit 1 ;;
 esac
 work=${PT2TS_PIP_ROOT:-/var/tmp/pt2ts-ci-pip}/$name
