@@ -4,6 +4,7 @@ lists of tensors of different sizes, checked in C++ for TorchScript and the
 lite interpreter; mismatches named by the output leaf's path; torchvision's
 detection models, whose scripted form returns (losses, detections)."""
 
+import importlib
 import importlib.util
 import inspect
 import os
@@ -14,6 +15,8 @@ import torch
 from pt2ts_testing import EXIT_CONVERSION_FAILED, Pt2tsTestCase, fixture, run_pt2ts
 
 NESTED = fixture("models", "nested", "nested.py")
+HAS_AOTI = (importlib.util.find_spec("torch._inductor") is not None
+            and hasattr(importlib.import_module("torch._inductor"), "aoti_compile_and_package"))
 NO_TORCHVISION = ("needs torchvision beside this torch (Debian: python3-torchvision; pip: the "
                   "torchvision release made for this torch)")
 
@@ -49,6 +52,18 @@ class KeywordInputsTest(Pt2tsTestCase):
                           "int64, token_type_ids=2x5 int64)", result.stderr)
             self.assertIn("on the check inputs 2 (1x4 int64, 1x4 int64): 2 tensor(s)",
                           result.stderr, "keywords that follow on are passed by position")
+
+    @unittest.skipUnless(HAS_AOTI, "needs torch's AOTInductor packages (torch >= 2.6)")
+    def test_package_takes_the_keywords_flattened(self):
+        """torch.export with keyword arguments; the package takes the tensors
+        flattened as pytree orders them, in C++ too."""
+        checks = self.path("checks.pt")
+        torch.save([{"token_type_ids": ids(2, 5, high=2), "input_ids": ids(2, 5, high=7)}],
+                   checks)
+        result = self.convert(NESTED, "Tokens", "-s", self.path("tokens.pt2"),
+                              "--example-inputs", self.example, "--check-inputs", checks, "-v")
+        self.assertIn("on the check inputs (2x5 int64, token_type_ids=2x5 int64): 2 tensor(s)",
+                      result.stderr)
 
     def test_tracing_takes_the_keywords(self):
         result = run_pt2ts(NESTED, "Tokens", "-s", self.path("traced.pt"), "--method", "trace",
