@@ -85,7 +85,7 @@ void AppendLeaves(const c10::IValue& value, std::vector<c10::IValue>* leaves) {
     for (const c10::IValue& item : value.toListRef()) AppendLeaves(item, leaves);
   } else if (value.isGenericDict()) {
     for (const auto& entry : value.toGenericDict()) AppendLeaves(entry.value(), leaves);
-  } else {
+  } else if (!value.isNone()) {  // None is no leaf (eager_check.output_leaves)
     leaves->push_back(value);
   }
 }
@@ -111,7 +111,7 @@ ComparisonResult CompareOutputs(const c10::IValue& actual, const ExpectedOutputs
     ComparisonResult result;
     result.matches = false;
     result.problem = "output: the artifact returns " + std::to_string(leaves.size()) +
-                     " values (tensors, numbers, strings, None) and the eager model " +
+                     " values (tensors, numbers, strings) and the eager model " +
                      std::to_string(expected.leaves.size()) + " (" + Listed(expected.paths) + ")";
     return result;
   }

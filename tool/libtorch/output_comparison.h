@@ -13,7 +13,7 @@ namespace pt2ts {
 
 struct ExpectedOutputs {
   std::vector<std::string> paths;    // "output[0]", "output['boxes']", "output.logits"
-  std::vector<c10::IValue> leaves;   // tensors, numbers, strings, None
+  std::vector<c10::IValue> leaves;   // tensors, numbers, strings
 };
 
 struct ComparisonResult {
@@ -26,7 +26,7 @@ struct ComparisonResult {
 };
 
 // The leaves of an output: tuples and lists element by element, dicts value
-// by value in their order; everything else is a leaf.
+// by value in their order; everything else but None is a leaf.
 std::vector<c10::IValue> FlattenOutput(const c10::IValue& output);
 
 // Tensors match when |actual - expected| <= atol + rtol * |expected|

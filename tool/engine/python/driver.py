@@ -137,7 +137,7 @@ def convert(options):
     captured = capturer.capture(torch, model, options, example, checks)
     if runs:
         eager_check.write_check(torch, runs, options.check_path, _mismatch_hint(captured),
-                                eager_check.scripted_detections_element(model, captured.method))
+                                eager_check.scripted_detections_element(model, captured))
 
     record = metadata.build(options, torch.__version__, module, model, files, captured)
     artifact_formats.write(torch, options.format, captured.module, options.staging_path,

@@ -13,7 +13,7 @@ from _pt2ts.errors import ConversionError
 def _leaf(torch, path, value):
     if isinstance(value, torch.Tensor):
         return value.detach().contiguous()
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if isinstance(value, (bool, int, float, str)):
         return value
     raise ConversionError(
         "cannot compare %s: the model returns %s there, which torch.utils._pytree does not "
@@ -23,9 +23,11 @@ def _leaf(torch, path, value):
 
 
 def output_leaves(torch, outputs):
-    """[(path, leaf)] of the eager outputs, in the form LibTorch reads."""
+    """[(path, leaf)] of the eager outputs, in the form LibTorch reads. None
+    is no leaf (an empty node in newer pytree, a leaf in older: left out on
+    both sides, so every torch compares alike)."""
     return [(path, _leaf(torch, path, leaf))
-            for path, leaf in pytree_paths.flatten(outputs, "output")]
+            for path, leaf in pytree_paths.flatten(outputs, "output") if leaf is not None]
 
 
 def run_eager(torch, model, input_set):
@@ -44,12 +46,22 @@ def run_eager(torch, model, input_set):
     return output_leaves(torch, outputs)
 
 
-def scripted_detections_element(model, method):
+def _returns_a_pair(module):
+    """Whether the scripted forward is declared to return a 2-tuple."""
+    try:
+        [returned] = module.forward.schema.returns
+        return len(returned.type.elements()) == 2
+    except (AttributeError, RuntimeError, TypeError, ValueError):
+        return False
+
+
+def scripted_detections_element(model, captured):
     """torchvision's detection models (Faster R-CNN, SSD, RetinaNet, FCOS...)
     return (losses, detections) when scripted and the detections alone in
     eager evaluation, by design (their eager_outputs()): the artifact's
     element 1 is what corresponds to the eager outputs. None otherwise."""
-    if method != "script" or not callable(getattr(model, "eager_outputs", None)):
+    if (captured.method != "script" or not callable(getattr(model, "eager_outputs", None))
+            or not _returns_a_pair(captured.module)):
         return None
     reporting.note("%s returns (losses, detections) when scripted and the detections alone in "
                    "eager Python (torchvision's detection models do so by design): the "
