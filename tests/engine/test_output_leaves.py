@@ -119,7 +119,8 @@ class InputFormsTest(unittest.TestCase):
         images = [torch.ones(3, 8, 8), torch.ones(3, 6, 10)]
         found = self.example((images,))
         self.assertEqual(found.describe(), "[3x8x8 float32, 3x6x10 float32]")
-        self.assertEqual([p for p, _ in example_inputs.tensor_leaves(found)],
+        [(name, value)] = found.arguments()
+        self.assertEqual([p for p, _ in pytree_paths.flatten(value, name)],
                          ["argument 0[0]", "argument 0[1]"])
 
     def test_what_cannot_be_an_argument(self):

@@ -68,11 +68,12 @@ CheckSet ReadSet(const c10::Dict<c10::IValue, c10::IValue>& set) {
 // detections, eager_check.scripted_detections_element).
 c10::IValue Corresponding(const c10::IValue& outputs, int64_t element) {
   if (element < 0) return outputs;
-  if (!outputs.isTuple() || outputs.toTupleRef().elements().size() <= static_cast<size_t>(element)) {
+  const size_t index = static_cast<size_t>(element);
+  if (!outputs.isTuple() || outputs.toTupleRef().elements().size() <= index) {
     throw std::invalid_argument("the artifact returns no output[" + std::to_string(element) +
                                 "] to compare with the eager outputs");
   }
-  return outputs.toTupleRef().elements()[element];
+  return outputs.toTupleRef().elements()[index];
 }
 
 // Runs the artifact on one input set and compares with the eager outputs.

@@ -30,7 +30,9 @@ c10::TypePtr CommonType(const std::vector<c10::IValue>& values) {
 
 std::vector<c10::IValue> DecodedItems(const c10::IValue& items) {
   std::vector<c10::IValue> decoded;
-  for (const c10::IValue& item : items.toTupleRef().elements()) decoded.push_back(DecodeInput(item));
+  for (const c10::IValue& item : items.toTupleRef().elements()) {
+    decoded.push_back(DecodeInput(item));
+  }
   return decoded;
 }
 

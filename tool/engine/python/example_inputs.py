@@ -10,7 +10,7 @@ are saved beside the artifact for the LibTorch side to compare with
 import dataclasses
 import inspect
 
-from _pt2ts import pytree_paths, reporting, weights
+from _pt2ts import reporting, weights
 from _pt2ts.errors import ConversionError
 
 FORMS = ("a tensor, a tuple/list of positional arguments, a dict of keyword arguments, or a "
@@ -166,8 +166,3 @@ def check_sets(torch, options, model):
     return [InputSet("check inputs %d" % number, args, kwargs)
             for number, (args, kwargs) in enumerate(found, start=1)]
 
-
-def tensor_leaves(input_set):
-    """[(path, tensor)] of every argument: 'argument 1[0]', "images['left']"."""
-    return [leaf for name, value in input_set.arguments()
-            for leaf in pytree_paths.flatten(value, name)]
