@@ -833,12 +833,13 @@ class ExampleInputsTest(BadInputTestCase):
         self.check_bad("inputs: corrupt file", [MODELS, "Net", "--example-inputs", inputs],
                        EXIT_CONVERSION_FAILED, "example inputs file", inputs)
 
-    def test_file_holding_a_dict(self):
-        """An inputs file holding a dict: names it and what it must hold."""
-        inputs = self.save({"x": torch.ones(2, 4)}, "inputs.pt")
-        self.check_bad("inputs: file holding a dict", [MODELS, "Net", "--example-inputs",
-                                                       inputs],
-                       EXIT_CONVERSION_FAILED, inputs, "dict", "tuple/list of tensors")
+    def test_file_holding_a_number(self):
+        """An inputs file holding a number: names it and the forms it may hold."""
+        inputs = self.save(3.5, "inputs.pt")
+        self.check_bad("inputs: file holding a number", [MODELS, "Net", "--example-inputs",
+                                                         inputs],
+                       EXIT_CONVERSION_FAILED, inputs, "holds a float", "a dict of keyword "
+                       "arguments")
 
     def test_missing_file(self):
         """An --example-inputs file that does not exist: usage error."""

@@ -93,10 +93,11 @@ class NumericalCheckTest(Pt2tsTestCase):
 
     def test_inputs_file_not_tensors(self):
         inputs = self.path("inputs.pt")
-        torch.save({"ids": torch.ones(2)}, inputs)
+        torch.save((torch.ones(2), "ids"), inputs)
         result = run_pt2ts(CHECKED, "Matching", "-s", self.path("out", "m.pt"),
                            "--example-inputs", inputs)
-        self.assert_fails(result, EXIT_CONVERSION_FAILED, "must hold a tensor or a tuple/list")
+        self.assert_fails(result, EXIT_CONVERSION_FAILED, "argument 1 is a str",
+                          "a dict of keyword arguments")
 
     def test_corrupt_inputs_file(self):
         with open(self.path("inputs.pt"), "wb") as inputs:

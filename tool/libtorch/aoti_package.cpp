@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/diagnostics.h"
+#include "call_arguments.h"
 #include "base/exit_codes.h"
 #include "inspect_text.h"
 
@@ -68,12 +69,11 @@ std::string ReadMember(zip_t* archive, const std::vector<PackageFile>& files,
 
 ForwardFunction LoadAotiPackage(const std::string& path) {
   auto loader = std::make_shared<torch::inductor::AOTIModelPackageLoader>(path);
-  return [loader](std::vector<c10::IValue> inputs) {
-    std::vector<at::Tensor> tensors;
-    tensors.reserve(inputs.size());
-    for (const c10::IValue& input : inputs) tensors.push_back(input.toTensor());
+  return [loader](std::vector<c10::IValue> args, const KeywordArguments& kwargs) {
     std::vector<c10::IValue> outputs;
-    for (at::Tensor& output : loader->run(tensors)) outputs.emplace_back(std::move(output));
+    for (at::Tensor& output : loader->run(FlatTensors(args, kwargs))) {
+      outputs.emplace_back(std::move(output));
+    }
     return c10::ivalue::Tuple::create(std::move(outputs));
   };
 }

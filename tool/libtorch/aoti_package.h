@@ -12,8 +12,9 @@
 namespace pt2ts {
 
 // torch::inductor::AOTIModelPackageLoader, as a C++ program loading a .pt2
-// package does; its forward takes tensors and returns a tuple of the
-// outputs, flattened. Throws on failure.
+// package does; its forward takes the arguments' tensors, flattened in
+// pytree's order, and returns a tuple of the outputs, flattened. Throws on
+// failure.
 ForwardFunction LoadAotiPackage(const std::string& path);
 
 // Whether `path` looks like a .pt2 package (its name, or its contents).

@@ -7,9 +7,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "artifact_loaders.h"
+#include "call_arguments.h"
 #include "base/diagnostics.h"
 #include "base/exit_codes.h"
 #include "libtorch/torch_api.h"
@@ -31,15 +34,58 @@ bool ReadFile(const std::string& path, std::vector<char>* data) {
   return true;
 }
 
+std::vector<c10::IValue> Elements(const c10::IValue& tuple) {
+  return tuple.toTupleRef().elements().vec();
+}
+
+// What one set of the check file holds (eager_check.write_check).
+struct CheckSet {
+  std::string name;
+  std::vector<c10::IValue> args;
+  KeywordArguments kwargs;
+  ExpectedOutputs expected;
+};
+
+CheckSet ReadSet(const c10::Dict<c10::IValue, c10::IValue>& set) {
+  CheckSet read;
+  read.name = set.at("name").toStringRef();
+  for (const c10::IValue& arg : Elements(set.at("args"))) read.args.push_back(DecodeInput(arg));
+  const std::vector<c10::IValue> kwargs = Elements(set.at("kwargs"));
+  const std::vector<c10::IValue> names = Elements(kwargs.at(0));
+  const std::vector<c10::IValue> values = Elements(kwargs.at(1));
+  for (size_t i = 0; i < names.size(); ++i) {
+    read.kwargs.emplace_back(names[i].toStringRef(), DecodeInput(values.at(i)));
+  }
+  for (const c10::IValue& path : Elements(set.at("output_paths"))) {
+    read.expected.paths.push_back(path.toStringRef());
+  }
+  read.expected.leaves = Elements(set.at("outputs"));
+  return read;
+}
+
+// The part of the artifact's outputs that corresponds to the eager outputs:
+// all of them, or one element (a scripted torchvision detection model's
+// detections, eager_check.scripted_detections_element).
+c10::IValue Corresponding(const c10::IValue& outputs, int64_t element) {
+  if (element < 0) return outputs;
+  const size_t index = static_cast<size_t>(element);
+  if (!outputs.isTuple() || outputs.toTupleRef().elements().size() <= index) {
+    throw std::invalid_argument("the artifact returns no output[" + std::to_string(element) +
+                                "] to compare with the eager outputs");
+  }
+  return outputs.toTupleRef().elements()[index];
+}
+
 // Runs the artifact on one input set and compares with the eager outputs.
 int CheckOneSet(const VerifyRequest& request, const ForwardFunction& forward,
-                const c10::Dict<c10::IValue, c10::IValue>& set, const std::string& hint) {
-  const std::string name = set.at("name").toStringRef();
-  const std::vector<c10::IValue> inputs = set.at("inputs").toTupleRef().elements().vec();
+                const c10::Dict<c10::IValue, c10::IValue>& entry, int64_t element,
+                const std::string& hint) {
+  CheckSet set = ReadSet(entry);
+  const std::string& name = set.name;
   c10::IValue actual;
   try {
     torch::NoGradGuard no_grad;
-    actual = forward(inputs);
+    actual = forward(std::move(set.args), set.kwargs);
   } catch (const c10::Error& error) {
     PrintError("the artifact fails when LibTorch runs it on the " + name + ": " +
                FirstLine(TorchMessage(error)));
@@ -49,8 +95,8 @@ int CheckOneSet(const VerifyRequest& request, const ForwardFunction& forward,
     PrintError("the artifact fails when LibTorch runs it on the " + name + ": " + error.what());
     return kExitConversionFailed;
   }
-  const ComparisonResult result =
-      CompareOutputs(actual, set.at("outputs"), request.rtol, request.atol);
+  const ComparisonResult result = CompareOutputs(Corresponding(actual, element), set.expected,
+                                                request.rtol, request.atol);
   if (!result.matches) {
     PrintError("the artifact computes something else than the eager Python model on the " +
                name + ": " + result.problem);
@@ -70,8 +116,10 @@ int CheckOneSet(const VerifyRequest& request, const ForwardFunction& forward,
   return kExitSuccess;
 }
 
-// The check file (example_inputs.write_check): {"sets": [{"name", "inputs",
-// "outputs"}...], "mismatch_hint": advice printed after a mismatch}.
+// The check file (eager_check.write_check): {"sets": [{"name", "args",
+// "kwargs", "output_paths", "outputs"}...], "artifact_element": which
+// element of the artifact's outputs to compare (-1: all), "mismatch_hint":
+// advice printed after a mismatch}.
 int RunCheck(const VerifyRequest& request, const ForwardFunction& forward) {
   std::vector<char> data;
   if (!ReadFile(request.check_path, &data)) {
@@ -81,8 +129,9 @@ int RunCheck(const VerifyRequest& request, const ForwardFunction& forward) {
   const c10::IValue check = torch::pickle_load(data);
   const c10::Dict<c10::IValue, c10::IValue> entries = check.toGenericDict();
   const std::string hint = entries.at("mismatch_hint").toStringRef();
+  const int64_t element = entries.at("artifact_element").toInt();
   for (const c10::IValue& set : entries.at("sets").toTupleRef().elements()) {
-    const int exit_code = CheckOneSet(request, forward, set.toGenericDict(), hint);
+    const int exit_code = CheckOneSet(request, forward, set.toGenericDict(), element, hint);
     if (exit_code != kExitSuccess) return exit_code;
   }
   return kExitSuccess;

@@ -7,23 +7,30 @@
 #include <utility>
 
 #include "aoti_package.h"
+#include "call_arguments.h"
 
 namespace pt2ts {
 namespace {
 
 // torch::jit::load, as a C++ program loading a TorchScript archive does.
+// Keyword arguments are matched to the forward's parameters by name.
 ForwardFunction LoadTorchScript(const std::string& path) {
   torch::jit::Module module = torch::jit::load(path);
-  return [module](std::vector<c10::IValue> inputs) mutable {
-    return module.forward(std::move(inputs));
+  return [module](std::vector<c10::IValue> args, const KeywordArguments& kwargs) mutable {
+    if (kwargs.empty()) return module.forward(std::move(args));
+    const torch::jit::Kwargs by_name(kwargs.begin(), kwargs.end());
+    return module.get_method("forward")(std::move(args), by_name);
   };
 }
 
-// torch::jit::_load_for_mobile, the lite interpreter's loader.
+// torch::jit::_load_for_mobile, the lite interpreter's loader; its methods
+// take positional arguments only: keyword ones are placed by the schema.
 ForwardFunction LoadLite(const std::string& path) {
   torch::jit::mobile::Module module = torch::jit::_load_for_mobile(path);
-  return [module](std::vector<c10::IValue> inputs) mutable {
-    return module.forward(std::move(inputs));
+  return [module](std::vector<c10::IValue> args, const KeywordArguments& kwargs) mutable {
+    if (kwargs.empty()) return module.forward(std::move(args));
+    const torch::jit::mobile::Method forward = module.get_method("forward");
+    return forward(PositionalArguments(forward.function().getSchema(), std::move(args), kwargs));
   };
 }
 

@@ -7,11 +7,17 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pt2ts {
 
-using ForwardFunction = std::function<c10::IValue(std::vector<c10::IValue>)>;
+// Keyword arguments, in the order the engine wrote them (the forward's).
+using KeywordArguments = std::vector<std::pair<std::string, c10::IValue>>;
+
+// Runs the artifact's forward on positional and keyword arguments.
+using ForwardFunction =
+    std::function<c10::IValue(std::vector<c10::IValue> args, const KeywordArguments& kwargs)>;
 
 // Loads `path` as `format`; returns "" and sets *forward, or the reason it
 // cannot be loaded (first line of LibTorch's message).

@@ -17,37 +17,12 @@ class Comparer {
  public:
   Comparer(double rtol, double atol) : rtol_(rtol), atol_(atol) {}
 
-  void Compare(const c10::IValue& actual, const c10::IValue& expected, const std::string& where) {
+  void CompareLeaf(const c10::IValue& actual, const c10::IValue& expected,
+                   const std::string& where) {
     if (!result_.matches) return;
     if (expected.isTensor()) {
       if (!actual.isTensor()) return Fail(where, "expected a tensor, got " + actual.tagKind());
       return CompareTensors(actual.toTensor(), expected.toTensor(), where);
-    }
-    if (expected.isTuple() || expected.isList()) {
-      if (!(actual.isTuple() || actual.isList())) {
-        return Fail(where, "expected a sequence, got " + actual.tagKind());
-      }
-      const std::vector<c10::IValue> a = Elements(actual);
-      const std::vector<c10::IValue> e = Elements(expected);
-      if (a.size() != e.size()) {
-        return Fail(where, "expected " + std::to_string(e.size()) + " elements, got " +
-                               std::to_string(a.size()));
-      }
-      for (size_t i = 0; i < e.size(); ++i) Compare(a[i], e[i], where + "[" + std::to_string(i) + "]");
-      return;
-    }
-    if (expected.isGenericDict()) {
-      if (!actual.isGenericDict()) return Fail(where, "expected a dict, got " + actual.tagKind());
-      const c10::Dict<c10::IValue, c10::IValue> a = actual.toGenericDict();
-      const c10::Dict<c10::IValue, c10::IValue> e = expected.toGenericDict();
-      if (a.size() != e.size()) return Fail(where, "the dicts have different keys");
-      for (const auto& entry : e) {
-        const std::string key = KeyText(entry.key());
-        auto found = a.find(entry.key());
-        if (found == a.end()) return Fail(where, "missing key " + key);
-        Compare(found->value(), entry.value(), where + "[" + key + "]");
-      }
-      return;
     }
     if (!(actual == expected)) {
       std::ostringstream text;
@@ -59,18 +34,6 @@ class Comparer {
   const ComparisonResult& result() const { return result_; }
 
  private:
-  static std::vector<c10::IValue> Elements(const c10::IValue& value) {
-    if (value.isTuple()) return value.toTupleRef().elements().vec();
-    return value.toListRef().vec();
-  }
-
-  static std::string KeyText(const c10::IValue& key) {
-    if (key.isString()) return "'" + key.toStringRef() + "'";
-    std::ostringstream text;
-    text << key;
-    return text.str();
-  }
-
   void CompareTensors(const at::Tensor& actual, const at::Tensor& expected,
                       const std::string& where) {
     ++result_.tensors_compared;
@@ -115,12 +78,47 @@ class Comparer {
   ComparisonResult result_;
 };
 
+void AppendLeaves(const c10::IValue& value, std::vector<c10::IValue>* leaves) {
+  if (value.isTuple()) {
+    for (const c10::IValue& item : value.toTupleRef().elements()) AppendLeaves(item, leaves);
+  } else if (value.isList()) {
+    for (const c10::IValue& item : value.toListRef()) AppendLeaves(item, leaves);
+  } else if (value.isGenericDict()) {
+    for (const auto& entry : value.toGenericDict()) AppendLeaves(entry.value(), leaves);
+  } else if (!value.isNone()) {  // None is no leaf (eager_check.output_leaves)
+    leaves->push_back(value);
+  }
+}
+
+std::string Listed(const std::vector<std::string>& paths) {
+  std::string text;
+  for (size_t i = 0; i < paths.size() && i < 4; ++i) text += (i ? ", " : "") + paths[i];
+  return paths.size() > 4 ? text + ", ..." : text;
+}
+
 }  // namespace
 
-ComparisonResult CompareOutputs(const c10::IValue& actual, const c10::IValue& expected,
+std::vector<c10::IValue> FlattenOutput(const c10::IValue& output) {
+  std::vector<c10::IValue> leaves;
+  AppendLeaves(output, &leaves);
+  return leaves;
+}
+
+ComparisonResult CompareOutputs(const c10::IValue& actual, const ExpectedOutputs& expected,
                                 double rtol, double atol) {
+  const std::vector<c10::IValue> leaves = FlattenOutput(actual);
+  if (leaves.size() != expected.leaves.size()) {
+    ComparisonResult result;
+    result.matches = false;
+    result.problem = "output: the artifact returns " + std::to_string(leaves.size()) +
+                     " values (tensors, numbers, strings) and the eager model " +
+                     std::to_string(expected.leaves.size()) + " (" + Listed(expected.paths) + ")";
+    return result;
+  }
   Comparer comparer(rtol, atol);
-  comparer.Compare(actual, expected, "output");
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    comparer.CompareLeaf(leaves[i], expected.leaves[i], expected.paths.at(i));
+  }
   return comparer.result();
 }
 

@@ -3,9 +3,8 @@ format_<name>.py with one entry point, write(torch, module, path,
 extra_files), so a new format is one new file. Optional hooks there:
 CAPTURE (the module that captures the model: "capture", TorchScript's,
 unless the format names another, such as "export_capture"),
-check_ready(torch, options) (refuses what the write would fail on, before
-the model is built) and as_loaded(torch, outputs) (the eager outputs in the
-form the format's C++ loader returns them, for the check). This module does
+and check_ready(torch, options) (refuses what the write would fail on,
+before the model is built). This module does
 what every format needs around it: room on the disk, the previous
 artifact's page cache, and write errors as one clear line."""
 
@@ -35,11 +34,6 @@ def check_ready(torch, format_name, options):
     check = getattr(_writer(format_name), "check_ready", None)
     if check is not None:
         check(torch, options)
-
-
-def as_loaded(torch, format_name, outputs):
-    convert = getattr(_writer(format_name), "as_loaded", None)
-    return outputs if convert is None else convert(torch, outputs)
 
 
 def _check_free_space(module, staging_path, save_path):

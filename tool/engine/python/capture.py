@@ -4,6 +4,7 @@ scripted with tracing as the fallback ("auto"); then, with --freeze,
 frozen. One entry point: capture()."""
 
 import dataclasses
+import inspect
 import os
 import re
 import sys
@@ -104,9 +105,28 @@ class _WarningCollector:
                                                  " (%d times)" % count if count > 1 else ""))
 
 
+def _all_keywords(torch, model, input_set):
+    """A set with keyword arguments the positional ones do not reach
+    (example_inputs.py made the others positional) as one dict by name, the
+    form torch.jit.trace takes keyword arguments in."""
+    if "example_kwarg_inputs" not in inspect.signature(torch.jit.trace).parameters:
+        raise ConversionError(
+            "torch %s's tracer takes positional inputs only, and the %s leave out a parameter "
+            "before %s: give the arguments in between too, script the model, or use a newer "
+            "torch" % (torch.__version__, input_set.title(), ", ".join(input_set.kwargs)))
+    names = [p.name for p in inspect.signature(model.forward).parameters.values()]
+    return dict(zip(names, input_set.args), **input_set.kwargs)
+
+
 def _trace_once(torch, model, example, check_sets, strict):
-    return torch.jit.trace(model, example.tensors, check_trace=True,
-                           check_inputs=[s.tensors for s in check_sets] or None, strict=strict)
+    if not example.kwargs:
+        return torch.jit.trace(model, tuple(example.args), check_trace=True,
+                               check_inputs=[tuple(s.args) for s in check_sets] or None,
+                               strict=strict)
+    return torch.jit.trace(model, example_kwarg_inputs=_all_keywords(torch, model, example),
+                           check_trace=True, strict=strict,
+                           check_inputs=[_all_keywords(torch, model, s)
+                                         for s in check_sets] or None)
 
 
 def _trace(torch, model, model_name, example, check_sets):

@@ -7,7 +7,7 @@ import os
 import random
 import sys
 
-from _pt2ts import (artifact_formats, example_inputs, fast_build, inventory, metadata,
+from _pt2ts import (artifact_formats, eager_check, example_inputs, fast_build, inventory, metadata,
                     module_loader, path_prefix_map, precision, reporting, safetensors_file,
                     signal_handlers, state_dict, torch_version, torchscript_support, weights)
 from _pt2ts.errors import ConversionError
@@ -120,17 +120,15 @@ def convert(options):
             del found
 
     model.train(options.train)
-    example = example_inputs.example_set(torch, options)
-    checks = example_inputs.check_sets(torch, options)
+    example = example_inputs.example_set(torch, options, model)
+    checks = example_inputs.check_sets(torch, options, model)
     if options.dtype:
         precision.cast_model(torch, model, options.dtype)
         example = precision.cast_inputs(torch, example, options.dtype)
         checks = [precision.cast_inputs(torch, check, options.dtype) for check in checks]
     # The eager outputs first, on the untouched model: the check compares the
     # artifact with them on every input set.
-    runs = [(input_set, artifact_formats.as_loaded(
-                torch, options.format,
-                example_inputs.run_eager(torch, model, input_set, options.dtype)))
+    runs = [(input_set, eager_check.run_eager(torch, model, input_set, options.dtype))
             for input_set in ([example] if example else []) + checks]
     if runs:
         reporting.step("ran the eager model on the %s"
@@ -142,7 +140,8 @@ def convert(options):
     capturer = artifact_formats.capture_module(options.format)
     captured = capturer.capture(torch, model, options, example, checks)
     if runs:
-        example_inputs.write_check(torch, runs, options.check_path, _mismatch_hint(captured))
+        eager_check.write_check(torch, runs, options.check_path, _mismatch_hint(captured),
+                                eager_check.scripted_detections_element(model, captured))
 
     record = metadata.build(options, torch.__version__, module, model, files, captured)
     artifact_formats.write(torch, options.format, captured.module, options.staging_path,

@@ -1,27 +1,61 @@
 """The input sets a conversion is checked on: the example inputs (random
-tensors from --example-input shapes, or the tensors of an --example-inputs
-file; tracing records the model on them) and the further --check-input /
---check-inputs sets. The eager model's outputs on each set are saved beside
-the artifact for the LibTorch side to compare with."""
+tensors from --example-input shapes, or what an --example-inputs file
+holds; tracing records the model on them) and the further --check-input /
+--check-inputs sets. A set is the forward's positional arguments and its
+keyword arguments; each argument a tensor or a tuple, list or dict of them
+(a detection model's list of images). The eager model's outputs on each set
+are saved beside the artifact for the LibTorch side to compare with
+(eager_check.py)."""
 
-import collections.abc
 import dataclasses
+import inspect
 
-from _pt2ts import precision, reporting, weights
+from _pt2ts import reporting, weights
 from _pt2ts.errors import ConversionError
+
+FORMS = ("a tensor, a tuple/list of positional arguments, a dict of keyword arguments, or a "
+         "tuple (positional arguments, keyword arguments); each argument a tensor or a "
+         "tuple/list/dict of tensors")
+
+
+def _describe(torch, value):
+    if isinstance(value, torch.Tensor):
+        return "%s %s" % ("x".join(map(str, value.shape)) or "scalar",
+                          str(value.dtype).replace("torch.", ""))
+    if isinstance(value, dict):
+        return "{%s}" % ", ".join("%r: %s" % (k, _describe(torch, v)) for k, v in value.items())
+    inner = ", ".join(_describe(torch, v) for v in value)
+    return ("[%s]" if isinstance(value, list) else "(%s)") % inner
 
 
 @dataclasses.dataclass(frozen=True)
 class InputSet:
     name: str  # "example inputs", "check inputs 2": for messages
-    tensors: tuple  # one per forward argument
+    args: tuple  # positional arguments
+    kwargs: dict = dataclasses.field(default_factory=dict)  # keyword arguments, in order
+
+    def arguments(self):
+        """[(name, value)]: the positional arguments ("argument 0", ...), then
+        the keyword ones; what --dynamic-dim's INPUT counts."""
+        return ([("argument %d" % i, v) for i, v in enumerate(self.args)]
+                + [(k, v) for k, v in self.kwargs.items()])
 
     def describe(self):
-        return ", ".join("%s %s" % ("x".join(map(str, t.shape)) or "scalar",
-                                    str(t.dtype).replace("torch.", "")) for t in self.tensors)
+        import torch
+        return ", ".join(_describe(torch, v) if name.startswith("argument ")
+                         else "%s=%s" % (name, _describe(torch, v))
+                         for name, v in self.arguments())
 
     def title(self):
         return "%s (%s)" % (self.name, self.describe())
+
+    def cloned(self):
+        """(args, kwargs) with every tensor cloned: a forward that changes its
+        inputs in place leaves the set as it was."""
+        import torch
+        import torch.utils._pytree as pytree
+        return pytree.tree_map(lambda v: v.clone() if isinstance(v, torch.Tensor) else v,
+                               (tuple(self.args), dict(self.kwargs)))
 
 
 def _random_tensor(torch, shape, dtype_name, generator):
@@ -38,91 +72,97 @@ def _random_tensors(torch, specs, seed):
     return tuple(_random_tensor(torch, shape, dtype, generator) for shape, dtype in specs)
 
 
-def _tensors(torch, value, path, what):
-    values = tuple(value) if isinstance(value, (list, tuple)) else (value,)
-    if not all(isinstance(v, torch.Tensor) for v in values):
-        raise ConversionError(
-            "%s '%s' holds %s; it must hold a tensor or a tuple/list of tensors, one per "
-            "forward argument" % (what, path, reporting.a_type(value)))
-    return values
+def _is_keywords(value):
+    return isinstance(value, dict) and all(isinstance(k, str) for k in value)
 
 
-def example_set(torch, options):
+def _check_argument(torch, value, where, path, what):
+    """An argument is a tensor or a tuple/list/dict of them (nested)."""
+    if isinstance(value, (list, tuple, dict)):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            _check_argument(torch, item, "%s[%r]" % (where, key), path, what)
+        return
+    if not isinstance(value, torch.Tensor):
+        raise ConversionError("%s '%s': %s is %s; the file must hold %s"
+                              % (what, path, where, reporting.a_type(value), FORMS))
+
+
+def _split(torch, value, path, what):
+    """(args, kwargs) from what a file holds for one set."""
+    if isinstance(value, torch.Tensor):
+        args, kwargs = (value,), {}
+    elif (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], (tuple, list))
+          and _is_keywords(value[1])):
+        args, kwargs = tuple(value[0]), dict(value[1])
+    elif _is_keywords(value):
+        args, kwargs = (), dict(value)
+    elif isinstance(value, (tuple, list)):
+        args, kwargs = tuple(value), {}
+    else:
+        raise ConversionError("%s '%s' holds %s; it must hold %s"
+                              % (what, path, reporting.a_type(value), FORMS))
+    for name, argument in ([("argument %d" % i, a) for i, a in enumerate(args)]
+                           + list(kwargs.items())):
+        _check_argument(torch, argument, name, path, what)
+    return args, kwargs
+
+
+def _parameters(model):
+    try:
+        return list(inspect.signature(model.forward).parameters.values())
+    except (TypeError, ValueError):
+        return None
+
+
+def _in_forward_order(model, args, kwargs):
+    """(args, kwargs) with the keyword arguments in the forward's order, and
+    those that fill the parameters right after the positional ones made
+    positional: every way of capturing takes positional arguments (torch
+    1.13's tracer takes nothing else), and a C++ program passes them so."""
+    parameters = _parameters(model)
+    if not kwargs or parameters is None:
+        return args, kwargs
+    order = {p.name: i for i, p in enumerate(parameters)}
+    kwargs = dict(sorted(kwargs.items(), key=lambda item: order.get(item[0], len(order))))
+    args = list(args)
+    positional = [p for p in parameters
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    while len(args) < len(positional) and positional[len(args)].name in kwargs:
+        args.append(kwargs.pop(positional[len(args)].name))
+    return tuple(args), kwargs
+
+
+def _loaded_sets(torch, path, options, several_allowed, what):
+    loaded = weights.load_weights(path, options.trust_weights, what=what)
+    # A list of sets (tuples, lists, dicts) is several sets; anything else is one.
+    several = (several_allowed and isinstance(loaded, list) and loaded
+               and all(isinstance(item, (list, tuple, dict)) for item in loaded))
+    return [_split(torch, item, path, what) for item in (loaded if several else [loaded])]
+
+
+def example_set(torch, options, model):
     """The example inputs, or None without any."""
     if options.example_inputs:
         return InputSet("example inputs", _random_tensors(torch, options.example_inputs, seed=0))
     if not options.example_inputs_path:
         return None
-    what = "example inputs file"
-    loaded = weights.load_weights(options.example_inputs_path, options.trust_weights, what=what)
-    return InputSet("example inputs", _tensors(torch, loaded, options.example_inputs_path, what))
+    [(args, kwargs)] = _loaded_sets(torch, options.example_inputs_path, options, False,
+                                    "example inputs file")
+    return InputSet("example inputs", *_in_forward_order(model, args, kwargs))
 
 
-def check_sets(torch, options):
+def check_sets(torch, options, model):
     """The further input sets, only ever used to check (a list)."""
-    found = []  # tuples of tensors
+    found = []  # (args, kwargs)
     if options.check_inputs:
-        found.append(_random_tensors(torch, options.check_inputs, seed=1))
-    path = options.check_inputs_path
-    if path:
-        what = "check inputs file"
-        loaded = weights.load_weights(path, options.trust_weights, what=what)
-        # A list of tuples/lists is several sets; anything else is one set.
-        several = (isinstance(loaded, list) and loaded
-                   and all(isinstance(item, (list, tuple)) for item in loaded))
-        found.extend(_tensors(torch, item, path, what) for item in (loaded if several else [loaded]))
+        found.append((_random_tensors(torch, options.check_inputs, seed=1), {}))
+    if options.check_inputs_path:
+        found.extend(_loaded_sets(torch, options.check_inputs_path, options, True,
+                                  "check inputs file"))
+    found = [_in_forward_order(model, args, kwargs) for args, kwargs in found]
     if len(found) == 1:
-        return [InputSet("check inputs", found[0])]
-    return [InputSet("check inputs %d" % number, tensors)
-            for number, tensors in enumerate(found, start=1)]
+        return [InputSet("check inputs", *found[0])]
+    return [InputSet("check inputs %d" % number, args, kwargs)
+            for number, (args, kwargs) in enumerate(found, start=1)]
 
-
-def _plain(torch, value, where="output"):
-    """Outputs as types LibTorch can read back: tensors, tuples, lists, dicts
-    with str/int keys, numbers, strings, None."""
-    if isinstance(value, torch.Tensor):
-        return value.detach().contiguous()
-    if isinstance(value, tuple):  # namedtuples included
-        return tuple(_plain(torch, v, "%s[%d]" % (where, i)) for i, v in enumerate(value))
-    if isinstance(value, list):
-        # As a tuple: LibTorch's unpickler lacks the APPEND opcode Python
-        # uses for one-element lists; the comparison treats both alike.
-        return tuple(_plain(torch, v, "%s[%d]" % (where, i)) for i, v in enumerate(value))
-    if isinstance(value, collections.abc.Mapping):
-        return {k: _plain(torch, v, "%s[%r]" % (where, k)) for k, v in value.items()}
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    raise ConversionError("cannot compare %s: the model returns a %s (supported: tensors, "
-                          "tuples, lists, dicts of them)" % (where, type(value).__name__))
-
-
-def run_eager(torch, model, input_set, dtype=""):
-    """The eager model's outputs on one set, in the form LibTorch reads;
-    dtype: the --dtype the model was cast to, or ""."""
-    try:
-        with torch.no_grad():
-            outputs = model(*[t.clone() for t in input_set.tensors])
-    except KeyboardInterrupt:
-        raise
-    except Exception as exc:  # noqa: B902 - the user's forward may raise anything
-        precision.check_eager_failure(torch, dtype, exc)
-        raise ConversionError(
-            "the eager model fails on the %s: %s; check their shapes and dtypes"
-            % (input_set.title(), reporting.describe(exc)),
-            reporting.user_traceback(exc)) from None
-    return _plain(torch, outputs)
-
-
-def write_check(torch, runs, check_path, mismatch_hint):
-    """Saves each set with the eager outputs on it, and the advice to print
-    when the artifact computes something else, for the LibTorch side.
-    runs: [(InputSet, outputs)]."""
-    # A tuple: LibTorch's unpickler lacks the APPEND opcode of one-item lists.
-    record = {"sets": tuple({"name": input_set.title(), "inputs": tuple(input_set.tensors),
-                             "outputs": outputs} for input_set, outputs in runs),
-              "mismatch_hint": mismatch_hint}
-    try:
-        torch.save(record, check_path)
-    except (OSError, RuntimeError) as exc:
-        raise ConversionError("cannot write the example inputs beside the output: %s"
-                              % reporting.describe(exc)) from None

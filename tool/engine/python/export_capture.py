@@ -3,6 +3,7 @@ ahead of time (AOTInductor .pt2 packages): torch.export on the example
 inputs, with the --dynamic-dim dimensions left free. One entry point:
 capture(), like capture.py's for TorchScript."""
 
+import inspect
 import os
 import re
 import sysconfig
@@ -27,11 +28,17 @@ def _check_dims(dims, example):
     for spec in dims:
         where = "--dynamic-dim %s: " % _dim_text(spec)
         arg, dim, low, high = spec
-        if arg >= len(example.tensors):
+        arguments = example.arguments()
+        if arg >= len(arguments):
             raise ConversionError(where + "there is no argument %d: the example inputs have %d "
-                                  "(INPUT counts from 0)" % (arg, len(example.tensors)),
+                                  "(INPUT counts from 0, keyword arguments after the "
+                                  "positional ones)" % (arg, len(arguments)), exit_code=2)
+        name, value = arguments[arg]
+        if not hasattr(value, "shape"):
+            raise ConversionError(where + "%s is not a tensor (%s); --dynamic-dim applies to "
+                                  "tensor arguments" % (name, type(value).__name__),
                                   exit_code=2)
-        shape = tuple(example.tensors[arg].shape)
+        shape = tuple(value.shape)
         if dim >= len(shape):
             raise ConversionError(where + "argument %d (%s) has no dimension %d (DIM counts from "
                                   "0)" % (arg, "x".join(map(str, shape)) or "scalar", dim),
@@ -61,11 +68,15 @@ def _check_sets_fit(dims, example, check_sets):
     missing = {}  # (argument, dimension) -> [smallest, largest] size
     small_example = ""
     for check in check_sets:
-        if len(check.tensors) != len(example.tensors):
+        if [n for n, _ in check.arguments()] != [n for n, _ in example.arguments()]:
             continue  # the artifact check names the count (as for TorchScript)
-        for arg, (want, got) in enumerate(zip(example.tensors, check.tensors)):
-            where = "the %s: argument %d (%s %s)" % (check.name, arg, _shape_text(got),
-                                                     str(got.dtype).replace("torch.", ""))
+        pairs = zip(example.arguments(), check.arguments())
+        for arg, ((name, want), (_, got)) in enumerate(pairs):
+            if not (hasattr(want, "shape") and hasattr(got, "shape")):
+                _check_nested_fits(example, check, name, want, got)
+                continue
+            where = "the %s: %s (%s %s)" % (check.name, name, _shape_text(got),
+                                            str(got.dtype).replace("torch.", ""))
             if got.dtype != want.dtype:
                 raise ConversionError(
                     "%s: the example input there is %s; a .pt2 package accepts the example "
@@ -107,16 +118,38 @@ def _check_sets_fit(dims, example, check_sets):
                         for a, d in keys), small_example), exit_code=2)
 
 
-def _dynamic_shapes(torch, dims, count):
-    """torch.export's dynamic_shapes: per argument, {dimension: Dim} or None."""
+def _check_nested_fits(example, check, name, want, got):
+    """A tuple/list/dict argument: --dynamic-dim cannot reach inside it, so
+    the package accepts only the example's structure, shapes and dtypes."""
+    from _pt2ts import pytree_paths
+    want_leaves = pytree_paths.flatten(want, name)
+    got_leaves = pytree_paths.flatten(got, name)
+    same = [p for p, _ in want_leaves] == [p for p, _ in got_leaves] and all(
+        w.shape == g.shape and w.dtype == g.dtype
+        for (_, w), (_, g) in zip(want_leaves, got_leaves))
+    if not same:
+        raise ConversionError(
+            "the %s differ from the %s in %s (%s instead of %s); a .pt2 package accepts there "
+            "only the example's tensors and shapes (--dynamic-dim applies to tensor arguments "
+            "only): check at the example's sizes, or write a TorchScript file (.pt)"
+            % (check.name, example.name, name, check.describe(), example.describe()),
+            exit_code=2)
+
+
+def _dynamic_shapes(torch, dims, example, model):
+    """torch.export's dynamic_shapes: per argument, {dimension: Dim} or None;
+    by parameter name when there are keyword arguments."""
     if not dims:
         return None
-    shapes = [None] * count
+    shapes = [None] * len(example.arguments())
     for arg, dim, low, high in dims:
         bounds = {} if low is None else {"min": low, "max": high}
         shapes[arg] = dict(shapes[arg] or {})
         shapes[arg][dim] = torch.export.Dim("input%d_dim%d" % (arg, dim), **bounds)
-    return tuple(shapes)
+    if not example.kwargs:
+        return tuple(shapes)
+    names = list(inspect.signature(model.forward).parameters)[:len(example.args)]
+    return dict(zip(names + list(example.kwargs), shapes))
 
 
 def _outside(folders, filename):
@@ -151,11 +184,11 @@ def capture(torch, model, options, example, check_sets):
     name = options.model_name
     _check_dims(options.dynamic_dims, example)
     _check_sets_fit(options.dynamic_dims, example, check_sets)
-    shapes = _dynamic_shapes(torch, options.dynamic_dims, len(example.tensors))
+    shapes = _dynamic_shapes(torch, options.dynamic_dims, example, model)
     try:
         with reporting.quiet_torch_logs():
-            exported = torch.export.export(model, tuple(example.tensors), dynamic_shapes=shapes,
-                                           strict=_STRICT)
+            exported = torch.export.export(model, tuple(example.args), kwargs=example.kwargs,
+                                           dynamic_shapes=shapes, strict=_STRICT)
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # noqa: B902 - export raises many types

@@ -61,13 +61,6 @@ def check_ready(torch, options):
             % (options.python_executable or sys.executable))
 
 
-def as_loaded(torch, outputs):
-    """AOTIModelPackageLoader returns the outputs flattened into one list of
-    tensors: the eager outputs, flattened the same way, for the check."""
-    import torch.utils._pytree as pytree
-    return tuple(pytree.tree_flatten(outputs)[0])
-
-
 def _rewrite_with_fixed_times(path, members):
     """torch 2.6 writes the package with Python's zipfile, stamping the
     current time on each member: rewritten the same way, with fixed times."""

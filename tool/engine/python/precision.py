@@ -23,9 +23,18 @@ def cast_inputs(torch, input_set, name):
     """The input set with its floating tensors in the dtype `name`."""
     if input_set is None:
         return None
+    import torch.utils._pytree as pytree
+
     dtype = getattr(torch, name)
-    tensors = tuple(t.to(dtype) if t.is_floating_point() else t for t in input_set.tensors)
-    return dataclasses.replace(input_set, tensors=tensors)
+
+    def cast(value):
+        if isinstance(value, torch.Tensor) and value.is_floating_point():
+            return value.to(dtype)
+        return value
+
+    # Nested arguments (a list of images, a dict of tensors) are cast too.
+    args, kwargs = pytree.tree_map(cast, (tuple(input_set.args), dict(input_set.kwargs)))
+    return dataclasses.replace(input_set, args=args, kwargs=kwargs)
 
 
 def check_eager_failure(torch, name, exc):
