@@ -13,7 +13,7 @@ import sys
 import time
 import zipfile
 
-from _pt2ts import reporting, torch_version
+from _pt2ts import aoti_settings, reporting, torch_version
 from _pt2ts.errors import ConversionError
 
 WRITER = "AOTInductor"
@@ -179,23 +179,6 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _channels_last_convolutions_are_right(torch):
-    """Inductor runs convolutions in channels-last memory layout (its layout
-    optimisation). Debian 13's torch 2.6 computes a 1x1 stride-2
-    convolution over 256 channels wrongly in that layout (eager PyTorch
-    too, in oneDNN: off by 35 on random weights), which made resnet18's
-    package compute something else than the model (pt2ts's check found it).
-    This probe repeats that convolution in both layouts (a few ms)."""
-    generator = torch.Generator().manual_seed(0)
-    weight = torch.randn(512, 256, 1, 1, generator=generator)
-    images = torch.randn(2, 256, 4, 4, generator=generator)
-    with torch.no_grad():
-        expected = torch.nn.functional.conv2d(images, weight, stride=2)
-        actual = torch.nn.functional.conv2d(
-            images.contiguous(memory_format=torch.channels_last), weight, stride=2)
-    return torch.allclose(actual, expected, rtol=1e-4, atol=1e-4)
-
-
 # AOTInductor generates checks of each input's dtype, sizes, strides and
 # device against what the package was compiled for, but its generated code
 # runs them only when the process sets AOTI_RUNTIME_CHECK_INPUTS (torch
@@ -257,13 +240,10 @@ class _InputChecksOn:
 
 
 def _inductor_configs(torch, extra_files, input_checks):
-    configs = {"aot_inductor.metadata": dict(extra_files,
-                                             **{INPUT_CHECKS_KEY: "on" if input_checks
-                                                else "off"})}
-    if not _channels_last_convolutions_are_right(torch):
-        configs["layout_optimization"] = False
-        reporting.step("this torch computes channels-last convolutions wrongly: AOTInductor "
-                       "keeps the model's memory layout")
+    configs, applied = aoti_settings.choose(torch)
+    configs["aot_inductor.metadata"] = dict(
+        extra_files, **{INPUT_CHECKS_KEY: "on" if input_checks else "off",
+                        aoti_settings.SETTINGS_KEY: applied})
     return configs
 
 
