@@ -4,11 +4,11 @@ changed at a time, so bench/inference.py can time what each default buys.
 The plain recipe (torch.export with a dynamic batch 1..16, then
 aoti_compile_and_package), not pt2ts: these variants are not products.
 
-    PYTHON bench/aoti_variants.py MODULE MODEL WEIGHTS SHAPE OUTPUT_PREFIX VARIANT...
+    PYTHON bench/aoti_variants.py MODULE MODEL WEIGHTS SHAPE PREFIX VARIANT...
 
 VARIANT: default, scalar (inductor's cpp.simdlen=0: no vector kernels,
 what Debian's torch gave before pt2ts linked Sleef), no-freezing, channels-last (inductor's layout optimisation on).
-Writes OUTPUT_PREFIX.VARIANT.pt2 and prints each one's compile seconds."""
+Writes PREFIX.VARIANT.pt2 and prints each one's compile seconds."""
 
 import importlib
 import json

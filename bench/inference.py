@@ -18,7 +18,10 @@ artifact, `--calls` calls each) so machine noise hits all of them alike; the
 first round is a warm-up and is dropped. Prints a Markdown table: eager's
 median milliseconds per call, and each artifact's median as a ratio to
 eager's (below 1 is faster), with the largest difference between the
-artifact's output and eager's. Benchmarks, not tests: nothing asserts a time.
+artifact's output and eager's. `--aoti-variants` adds, for resnet18,
+packages compiled with pt2ts's inductor settings but one changed
+(bench/aoti_variants.py): scalar kernels, no freezing, channels-last layout.
+Benchmarks, not tests: nothing asserts a time.
 """
 
 import argparse
@@ -118,6 +121,27 @@ def convert(pt2ts, work, module, model_name, shape, model):
     return artifacts, seconds
 
 
+# bench/aoti_variants.py's variants: column label, variant name
+VARIANTS = ((".pt2 scalar kernels", "scalar"), (".pt2 without freezing", "no-freezing"),
+            (".pt2 channels-last", "channels-last"))
+
+
+def aoti_variants(work, module, model_name, shape):
+    """{label: path} of the variant packages, and their compile seconds."""
+    weights = os.path.join(work, model_name + ".weights.pt")
+    prefix = os.path.join(work, model_name)
+    example = "x".join(str(size) for size in (2,) + shape)
+    result = subprocess.run([sys.executable, os.path.join(HERE, "aoti_variants.py"), module,
+                             model_name, weights, example, prefix]
+                            + [variant for _, variant in VARIANTS],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit("aoti_variants.py failed:\n" + result.stderr)
+    seconds = dict(line.split()[:2] for line in result.stdout.splitlines())
+    return ({label: "%s.%s.pt2" % (prefix, variant) for label, variant in VARIANTS},
+            {label: float(seconds[variant]) for label, variant in VARIANTS})
+
+
 def write_floats(tensor, path):
     with open(path, "wb") as file:
         file.write(tensor.detach().contiguous().float().numpy().tobytes())
@@ -213,6 +237,8 @@ def main():
     parser.add_argument("--calls", type=int, default=5, help="calls per contender per round")
     parser.add_argument("--only", action="append", default=[], metavar="MODEL",
                         choices=[entry[2] for entry in MODELS])
+    parser.add_argument("--aoti-variants", action="store_true",
+                        help="also time resnet18 packages with one inductor setting changed")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     torch.set_num_threads(args.threads)
@@ -223,9 +249,16 @@ def main():
     rows, conversions = [], []
     labels = [label for label, extension, _ in FORMATS
               if extension != ".pt2" or aoti_available()]
+    variants = args.aoti_variants and aoti_available()
+    if variants:
+        labels += [label for label, _ in VARIANTS]
     for name, module, model_name, shape in models:
         model = build_model(module, model_name).eval()
         artifacts, seconds = convert(args.pt2ts, args.work, module, model_name, shape, model)
+        if variants and model_name == "resnet18":
+            extra, extra_seconds = aoti_variants(args.work, module, model_name, shape)
+            artifacts.update(extra)
+            seconds.update(extra_seconds)
         conversions.append((name, seconds))
         results = measure(timer, args.work, name, model_name, shape, model, artifacts,
                           args.rounds, args.calls)

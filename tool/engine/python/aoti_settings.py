@@ -51,6 +51,12 @@ def _link_sleef(torch):
     with_sleef.pt2ts_links_sleef = True
     cpp_builder._get_torch_related_args = with_sleef
     cpu_vec_isa._get_isa_dry_compile_fingerprint = fingerprint_with_sleef
+    # Answers the probe gave before, in this process, without Sleef.
+    for cached in (getattr(cpu_vec_isa, "pick_vec_isa", None),
+                   getattr(cpu_vec_isa, "valid_vec_isa_list", None),
+                   getattr(cpu_vec_isa.VecISA, "_VecISA__bool__impl", None)):
+        if hasattr(cached, "cache_clear"):
+            cached.cache_clear()
     return True
 
 

@@ -219,6 +219,7 @@ class _InputChecksOn:
     def __init__(self, torch):
         self._compiler = torch._inductor.codecache.AotCodeCompiler
         self.rewritten = 0
+        self.compile_seconds = 0.0  # in AotCodeCompiler.compile: the C++ compile
 
     def __enter__(self):
         original = self._compiler.__dict__["compile"]
@@ -230,7 +231,11 @@ class _InputChecksOn:
             context.rewritten += wrapper_code.count(_CHECKS_GATE)
             wrapper_code = wrapper_code.replace(_CHECKS_GATE, _CHECKS_ON_BY_DEFAULT)
             wrapper_code = _DYNAMIC_BOUND_CHECK.sub("if (false) {", wrapper_code)
-            return compile_function(cls, graph, wrapper_code, *args, **kwargs)
+            start = time.monotonic()
+            try:
+                return compile_function(cls, graph, wrapper_code, *args, **kwargs)
+            finally:
+                context.compile_seconds += time.monotonic() - start
 
         self._compiler.compile = classmethod(compile_with_checks)
         return self
@@ -274,8 +279,9 @@ def write(torch, exported, path, extra_files):
         raise ConversionError("pt2ts found no input checks in the C++ code AOTInductor "
                               "generated (torch %s): the package would not refuse inputs of "
                               "other shapes; please report this" % torch.__version__)
-    reporting.step("compiled with AOTInductor in %.1f s; %s" % (
-        progress.seconds, "the package checks its inputs' shapes and dtypes on every call"
-        if input_checks else "this torch's AOTInductor generates no input checks: the "
-        "package does not check its inputs' shapes"))
+    reporting.step("compiled with AOTInductor in %.1f s (C++ compile and link %.1f s); %s" % (
+        progress.seconds, checks.compile_seconds,
+        "the package checks its inputs' shapes and dtypes on every call" if input_checks
+        else "this torch's AOTInductor generates no input checks: the package does not check "
+        "its inputs' shapes"))
     _make_reproducible(torch, path)
