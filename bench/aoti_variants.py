@@ -7,7 +7,10 @@ aoti_compile_and_package), not pt2ts: these variants are not products.
     PYTHON bench/aoti_variants.py MODULE MODEL WEIGHTS SHAPE PREFIX VARIANT...
 
 VARIANT: default, scalar (inductor's cpp.simdlen=0: no vector kernels,
-what Debian's torch gave before pt2ts linked Sleef), no-freezing, channels-last (inductor's layout optimisation on).
+what Debian's torch gave before pt2ts linked Sleef), no-freezing,
+fixed-threads (the converting machine's core count written into the
+kernels, inductor's default), channels-last (inductor's layout
+optimisation on).
 Writes PREFIX.VARIANT.pt2 and prints each one's compile seconds."""
 
 import importlib
@@ -54,6 +57,8 @@ def main():
             changed["cpp.simdlen"] = 0  # inductor's own switch: no vector kernels
         elif variant == "no-freezing":
             changed["freezing"] = False
+        elif variant == "fixed-threads":
+            changed["cpp.dynamic_threads"] = False
         elif variant == "channels-last":
             changed["layout_optimization"] = True
         start = time.perf_counter()

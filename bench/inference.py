@@ -18,9 +18,10 @@ artifact, `--calls` calls each) so machine noise hits all of them alike; the
 first round is a warm-up and is dropped. Prints a Markdown table: eager's
 median milliseconds per call, and each artifact's median as a ratio to
 eager's (below 1 is faster), with the largest difference between the
-artifact's output and eager's. `--aoti-variants` adds, for resnet18,
-packages compiled with pt2ts's inductor settings but one changed
-(bench/aoti_variants.py): scalar kernels, no freezing, channels-last layout.
+artifact's output and eager's. `--aoti-variants MODEL` adds, for that
+model, packages compiled with pt2ts's inductor settings but one changed
+(bench/aoti_variants.py): scalar kernels, no freezing, the converting
+machine's thread count fixed in the kernels, channels-last layout.
 Benchmarks, not tests: nothing asserts a time.
 """
 
@@ -123,7 +124,7 @@ def convert(pt2ts, work, module, model_name, shape, model):
 
 # bench/aoti_variants.py's variants: column label, variant name
 VARIANTS = ((".pt2 scalar kernels", "scalar"), (".pt2 without freezing", "no-freezing"),
-            (".pt2 channels-last", "channels-last"))
+            (".pt2 fixed threads", "fixed-threads"), (".pt2 channels-last", "channels-last"))
 
 
 def aoti_variants(work, module, model_name, shape):
@@ -237,8 +238,10 @@ def main():
     parser.add_argument("--calls", type=int, default=5, help="calls per contender per round")
     parser.add_argument("--only", action="append", default=[], metavar="MODEL",
                         choices=[entry[2] for entry in MODELS])
-    parser.add_argument("--aoti-variants", action="store_true",
-                        help="also time resnet18 packages with one inductor setting changed")
+    parser.add_argument("--aoti-variants", action="append", default=[], metavar="MODEL",
+                        choices=[entry[2] for entry in MODELS],
+                        help="also time this model's packages with one inductor setting "
+                        "changed (repeatable)")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     torch.set_num_threads(args.threads)
@@ -249,13 +252,13 @@ def main():
     rows, conversions = [], []
     labels = [label for label, extension, _ in FORMATS
               if extension != ".pt2" or aoti_available()]
-    variants = args.aoti_variants and aoti_available()
+    variants = bool(args.aoti_variants) and aoti_available()
     if variants:
         labels += [label for label, _ in VARIANTS]
     for name, module, model_name, shape in models:
         model = build_model(module, model_name).eval()
         artifacts, seconds = convert(args.pt2ts, args.work, module, model_name, shape, model)
-        if variants and model_name == "resnet18":
+        if variants and model_name in args.aoti_variants:
             extra, extra_seconds = aoti_variants(args.work, module, model_name, shape)
             artifacts.update(extra)
             seconds.update(extra_seconds)

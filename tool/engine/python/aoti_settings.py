@@ -97,7 +97,13 @@ def choose(torch):
     as JSON text for the metadata)."""
     applied = {"vector_isa": vector_isa(torch)}
     # Constant folding and weight prepacking at compile time (BENCHMARKS.md).
-    configs = {"freezing": True}
+    # dynamic_threads: the kernels' OpenMP regions take the running
+    # program's thread count (at::set_num_threads, OMP_NUM_THREADS) instead
+    # of the converting machine's core count, written into the code
+    # (`num_threads(2)` on a 2-core machine): a package made on a big build
+    # machine would otherwise start that many threads everywhere, and one
+    # run with fewer threads than that spin-waits (3x eager measured).
+    configs = {"freezing": True, "cpp.dynamic_threads": True}
     if not _channels_last_convolutions_are_right(torch):
         configs["layout_optimization"] = False
         reporting.step("this torch computes channels-last convolutions wrongly: AOTInductor "
