@@ -91,7 +91,9 @@ def build_timer(work):
     if shutil.which("ninja"):
         configure += ["-G", "Ninja"]
     if os.path.isdir(prefix):  # a wheel's LibTorch; Debian's is found by default
-        configure.append("-DCMAKE_PREFIX_PATH=" + prefix)
+        # With the folder holding lib/libtorch.so too: TorchConfig's plain
+        # find_library() calls would otherwise take a system LibTorch's files.
+        configure.append("-DCMAKE_PREFIX_PATH=%s;%s" % (prefix, os.path.dirname(torch.__file__)))
     for command in (configure, ["cmake", "--build", build]):
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
