@@ -10,6 +10,7 @@ import re
 import shutil
 import struct
 import sys
+import tempfile
 import time
 import zipfile
 
@@ -179,6 +180,32 @@ class _Progress:
             sys.stderr.flush()
 
 
+class _CompilerStderr:
+    """The C++ compiler inductor runs writes its warnings about the
+    generated code straight to this process's stderr (g++ 14 on vector
+    kernels: -Wunused-but-set-variable): captured during the compile and
+    shown only with -v. A failed compile's output is in inductor's
+    exception, which pt2ts reports."""
+
+    def __enter__(self):
+        sys.stderr.flush()
+        self._saved = os.dup(2)
+        self._file = tempfile.TemporaryFile()
+        os.dup2(self._file.fileno(), 2)
+        return self
+
+    def __exit__(self, *exc_info):
+        sys.stderr.flush()
+        os.dup2(self._saved, 2)
+        os.close(self._saved)
+        self._file.seek(0)
+        text = self._file.read().decode(errors="replace")
+        self._file.close()
+        if text.strip() and reporting.verbose():
+            sys.stderr.write(text)
+            sys.stderr.flush()
+
+
 # AOTInductor generates checks of each input's dtype, sizes, strides and
 # device against what the package was compiled for, but its generated code
 # runs them only when the process sets AOTI_RUNTIME_CHECK_INPUTS (torch
@@ -261,7 +288,7 @@ def write(torch, exported, path, extra_files):
     input_checks = _generates_gated_checks(torch)
     configs = _inductor_configs(torch, extra_files, input_checks)
     with _Progress() as progress, reporting.quiet_torch_logs(), \
-            _InputChecksOn(torch) as checks:
+            _InputChecksOn(torch) as checks, _CompilerStderr():
         try:
             torch._inductor.aoti_compile_and_package(exported, package_path=path,
                                                      inductor_configs=configs)
