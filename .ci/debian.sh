@@ -19,7 +19,9 @@
 #
 # Environment: PT2TS_ROOT_CACHE (see above), PT2TS_CCACHE_ROOT, PT2TS_ROOT_BENCH=1
 # also runs the cold resnet18 benchmark inside the root after the tests (for
-# BENCHMARKS.md).
+# BENCHMARKS.md); PT2TS_ROOT_BENCH=inference runs only the README's first
+# command (build, install, the example) and then the inference benchmark
+# (bench/inference.py: the artifacts in C++ against eager), not the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -139,6 +141,7 @@ install_optional_packages() {
   fi
 }
 
+[ "${PT2TS_ROOT_BENCH-}" = inference ] && commands=("${commands[0]}")
 for index in "${!commands[@]}"; do
   stage "README: ${commands[index]}"
   inside "${commands[index]}"
@@ -148,5 +151,8 @@ done
 if [ "${PT2TS_ROOT_BENCH-}" = 1 ]; then
   stage "benchmark: cold resnet18 conversion"
   inside "/usr/bin/python3 bench/run_benchmarks.py --only resnet18 --runs 3"
+elif [ "${PT2TS_ROOT_BENCH-}" = inference ]; then
+  stage "benchmark: inference of the artifacts in C++ against eager"
+  inside "/usr/bin/python3 bench/run_benchmarks.py --inference --aoti-variants resnet18"
 fi
 stage "passed"

@@ -13,7 +13,9 @@ here asserts a time. `--only resnet18` measures only that conversion (what
 .ci/debian.sh runs in each release's root for BENCHMARKS.md's per-release
 lines). `--aoti` (torch >= 2.6) measures only resnet18 compiled into a .pt2
 package, against a plain script doing torch.export + aoti_compile_and_package
-(bench/plain_aoti.py), both with inductor's caches off. `--cache` measures
+(bench/plain_aoti.py), both with inductor's caches off. `--inference` runs bench/inference.py
+(how fast the artifacts run in C++ against eager PyTorch; it imports torch,
+so it runs in its own process) with the arguments that follow. `--cache` measures
 the conversion cache instead: a cold conversion into an empty cache, a local
 hit, `cp` of the artifact, and with `--remote URL` (a running store, e.g.
 nginx with WebDAV PUT) a remote hit into an empty local cache.
@@ -268,7 +270,12 @@ def main():
     parser.add_argument("--remote", default="",
                         help="with --cache: a running remote store's URL (http:// or redis://)")
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--inference", nargs=argparse.REMAINDER,
+                        help="run bench/inference.py with the arguments that follow, nothing else")
     args = parser.parse_args()
+    if args.inference is not None:
+        inference = [PYTHON, os.path.join(HERE, "inference.py"), "--pt2ts", args.pt2ts]
+        return subprocess.run(inference + args.inference, check=True)
     os.makedirs(args.work, exist_ok=True)
     if args.generate:
         return generate_weights(args.work, args.only)

@@ -6,6 +6,7 @@ model, metadata, inspect, reproducible bytes, clear failures. On a torch
 older than 2.6, the clean refusal. Each package compiles once per class
 (10-25 s each), shared by the class's tests."""
 
+import importlib
 import importlib.util
 import json
 import os
@@ -164,6 +165,13 @@ class DynamicPackageTest(Pt2tsTestCase):
     def test_metadata_in_the_package(self):
         metadata = load_package(self.package).get_metadata()
         self.assertIn(metadata["pt2ts.input_checks"], ("on", "off"))
+        # The inductor settings applied (aoti_settings.py): constant folding
+        # on, and the vector instructions the kernels use, as this torch's
+        # own probe names them (it finds some on every CPU CI runs on).
+        settings = json.loads(metadata["pt2ts.inductor"])
+        self.assertIs(settings["freezing"], True)
+        if importlib.import_module("torch._inductor.cpu_vec_isa").pick_vec_isa():
+            self.assertNotEqual(settings["vector_isa"], "none")
         record = json.loads(metadata["pt2ts.json"])
         self.assertEqual(record["model"], "small_net")
         self.assertEqual(record["export"]["format"], "aoti")

@@ -10,10 +10,11 @@ import re
 import shutil
 import struct
 import sys
+import tempfile
 import time
 import zipfile
 
-from _pt2ts import reporting, torch_version
+from _pt2ts import aoti_settings, reporting, torch_version
 from _pt2ts.errors import ConversionError
 
 WRITER = "AOTInductor"
@@ -172,21 +173,30 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _channels_last_convolutions_are_right(torch):
-    """Inductor runs convolutions in channels-last memory layout (its layout
-    optimisation). Debian 13's torch 2.6 computes a 1x1 stride-2
-    convolution over 256 channels wrongly in that layout (eager PyTorch
-    too, in oneDNN: off by 35 on random weights), which made resnet18's
-    package compute something else than the model (pt2ts's check found it).
-    This probe repeats that convolution in both layouts (a few ms)."""
-    generator = torch.Generator().manual_seed(0)
-    weight = torch.randn(512, 256, 1, 1, generator=generator)
-    images = torch.randn(2, 256, 4, 4, generator=generator)
-    with torch.no_grad():
-        expected = torch.nn.functional.conv2d(images, weight, stride=2)
-        actual = torch.nn.functional.conv2d(
-            images.contiguous(memory_format=torch.channels_last), weight, stride=2)
-    return torch.allclose(actual, expected, rtol=1e-4, atol=1e-4)
+class _CompilerStderr:
+    """The C++ compiler inductor runs writes its warnings about the
+    generated code straight to this process's stderr (g++ 14 on vector
+    kernels: -Wunused-but-set-variable): captured during the compile and
+    shown only with -v. A failed compile's output is in inductor's
+    exception, which pt2ts reports."""
+
+    def __enter__(self):
+        sys.stderr.flush()
+        self._saved = os.dup(2)
+        self._file = tempfile.TemporaryFile()
+        os.dup2(self._file.fileno(), 2)
+        return self
+
+    def __exit__(self, *exc_info):
+        sys.stderr.flush()
+        os.dup2(self._saved, 2)
+        os.close(self._saved)
+        self._file.seek(0)
+        text = self._file.read().decode(errors="replace")
+        self._file.close()
+        if text.strip() and reporting.verbose():
+            sys.stderr.write(text)
+            sys.stderr.flush()
 
 
 # AOTInductor generates checks of each input's dtype, sizes, strides and
@@ -229,6 +239,7 @@ class _InputChecksOn:
     def __init__(self, torch):
         self._compiler = torch._inductor.codecache.AotCodeCompiler
         self.rewritten = 0
+        self.compile_seconds = 0.0  # in AotCodeCompiler.compile: the C++ compile
 
     def __enter__(self):
         original = self._compiler.__dict__["compile"]
@@ -240,7 +251,11 @@ class _InputChecksOn:
             context.rewritten += wrapper_code.count(_CHECKS_GATE)
             wrapper_code = wrapper_code.replace(_CHECKS_GATE, _CHECKS_ON_BY_DEFAULT)
             wrapper_code = _DYNAMIC_BOUND_CHECK.sub("if (false) {", wrapper_code)
-            return compile_function(cls, graph, wrapper_code, *args, **kwargs)
+            start = time.monotonic()
+            try:
+                return compile_function(cls, graph, wrapper_code, *args, **kwargs)
+            finally:
+                context.compile_seconds += time.monotonic() - start
 
         self._compiler.compile = classmethod(compile_with_checks)
         return self
@@ -250,13 +265,10 @@ class _InputChecksOn:
 
 
 def _inductor_configs(torch, extra_files, input_checks):
-    configs = {"aot_inductor.metadata": dict(extra_files,
-                                             **{INPUT_CHECKS_KEY: "on" if input_checks
-                                                else "off"})}
-    if not _channels_last_convolutions_are_right(torch):
-        configs["layout_optimization"] = False
-        reporting.step("this torch computes channels-last convolutions wrongly: AOTInductor "
-                       "keeps the model's memory layout")
+    configs, applied = aoti_settings.choose(torch)
+    configs["aot_inductor.metadata"] = dict(
+        extra_files, **{INPUT_CHECKS_KEY: "on" if input_checks else "off",
+                        aoti_settings.SETTINGS_KEY: applied})
     return configs
 
 
@@ -269,7 +281,7 @@ def write(torch, exported, path, extra_files):
     input_checks = _generates_gated_checks(torch)
     configs = _inductor_configs(torch, extra_files, input_checks)
     with _Progress() as progress, reporting.quiet_torch_logs(), \
-            _InputChecksOn(torch) as checks:
+            _InputChecksOn(torch) as checks, _CompilerStderr():
         try:
             torch._inductor.aoti_compile_and_package(exported, package_path=path,
                                                      inductor_configs=configs)
@@ -287,8 +299,9 @@ def write(torch, exported, path, extra_files):
         raise ConversionError("pt2ts found no input checks in the C++ code AOTInductor "
                               "generated (torch %s): the package would not refuse inputs of "
                               "other shapes; please report this" % torch.__version__)
-    reporting.step("compiled with AOTInductor in %.1f s; %s" % (
-        progress.seconds, "the package checks its inputs' shapes and dtypes on every call"
-        if input_checks else "this torch's AOTInductor generates no input checks: the "
-        "package does not check its inputs' shapes"))
+    reporting.step("compiled with AOTInductor in %.1f s (C++ compile and link %.1f s); %s" % (
+        progress.seconds, checks.compile_seconds,
+        "the package checks its inputs' shapes and dtypes on every call" if input_checks
+        else "this torch's AOTInductor generates no input checks: the package does not check "
+        "its inputs' shapes"))
     _make_reproducible(torch, path)
