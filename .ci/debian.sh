@@ -133,7 +133,11 @@ optional_packages=(python3-transformers)
 install_optional_packages() {
   local package found=()
   for package in "${optional_packages[@]}"; do
-    if inside "apt-cache show $package >/dev/null 2>&1"; then found+=("$package"); fi
+    # A candidate version, not just a name: trixie's archive mentions
+    # python3-transformers (another package refers to it) but has none.
+    if inside "apt-cache policy $package 2>/dev/null | grep 'Candidate: [^(]' >/dev/null"; then
+      found+=("$package")
+    fi
   done
   stage "optional test packages this release has: ${found[*]:-none of ${optional_packages[*]}}"
   if [ "${#found[@]}" -gt 0 ]; then
