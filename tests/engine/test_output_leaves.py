@@ -73,6 +73,23 @@ class OutputLeavesTest(unittest.TestCase):
         if hasattr(pytree, "tree_flatten_with_path"):
             self.assertEqual(from_spec, [p for p, _ in pytree_paths.flatten(value, "output")])
 
+    def test_a_node_registered_without_key_names_is_named_off_its_spec(self):
+        """transformers 5.12 registers ModelOutput without key names; torch
+        2.14's tree_flatten_with_path refuses such a node, so its leaves are
+        named off the TreeSpec (where the torch has paths at all)."""
+        import torch.utils._pytree as pytree
+        register = getattr(pytree, "register_pytree_node", None) or pytree._register_pytree_node
+
+        class ModelOutput(collections.OrderedDict):
+            pass
+
+        register(ModelOutput, lambda o: (list(o.values()), list(o.keys())),
+                 lambda values, keys: ModelOutput(zip(keys, values)))
+        value = (ModelOutput(last_hidden_state=1, pooler_output=2), 3)
+        self.assertEqual(pytree_paths.flatten(value, "output"),
+                         [("output[0]['last_hidden_state']", 1),
+                          ("output[0]['pooler_output']", 2), ("output[1]", 3)])
+
     def test_leaves_are_detached_and_contiguous(self):
         x = torch.ones(3, 2, requires_grad=True).t()
         [(_, leaf)] = eager_check.output_leaves(torch, x * 2)

@@ -39,7 +39,13 @@ def flatten(value, root):
     """[(path, leaf)] in pytree's order; the path starts with `root`."""
     import torch.utils._pytree as pytree
     if hasattr(pytree, "tree_flatten_with_path"):
-        return [(root + pytree.keystr(path), leaf)
-                for path, leaf in pytree.tree_flatten_with_path(value)[0]]
+        try:
+            return [(root + pytree.keystr(path), leaf)
+                    for path, leaf in pytree.tree_flatten_with_path(value)[0]]
+        except ValueError:
+            # A node a library registered without key names (transformers
+            # 5.12's ModelOutput on torch 2.14: "Did not find a
+            # flatten_with_keys_fn"): named off the TreeSpec, as on 1.13.
+            pass
     leaves, spec = pytree.tree_flatten(value)
     return list(zip(_spec_paths(spec, root), leaves))
