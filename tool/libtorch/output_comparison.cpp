@@ -47,10 +47,12 @@ class Comparer {
     if (actual.numel() == 0) return;
     const at::Tensor a = actual.detach().to(at::kDouble);
     const at::Tensor e = expected.detach().to(at::kDouble);
-    // NaN where eager has NaN counts as equal, as in torch.testing.
-    const at::Tensor both_nan = a.isnan().logical_and(e.isnan());
-    const at::Tensor abs_diff = (a - e).abs().masked_fill(both_nan, 0);
-    const at::Tensor rel_diff = abs_diff / e.abs().clamp_min(1e-12);
+    // Equal values, infinities included (inf - inf is NaN), and NaN where
+    // eager has NaN count as equal, as in torch.testing.
+    const at::Tensor same = a.eq(e).logical_or(a.isnan().logical_and(e.isnan()));
+    const at::Tensor abs_diff = (a - e).abs().masked_fill(same, 0);
+    const at::Tensor rel_diff =
+        at::where(e.isfinite(), abs_diff / e.abs().clamp_min(1e-12), abs_diff);
     const double max_abs = abs_diff.max().item<double>();
     const double max_rel = rel_diff.masked_fill(abs_diff == 0, 0).max().item<double>();
     if (max_abs > result_.max_abs_diff || result_.worst_output.empty()) {
@@ -58,7 +60,10 @@ class Comparer {
     }
     result_.max_abs_diff = std::max(result_.max_abs_diff, max_abs);
     result_.max_rel_diff = std::max(result_.max_rel_diff, max_rel);
-    const bool close = abs_diff.le(e.abs() * rtol_ + atol_).all().item<bool>();
+    // An infinite expected value has no tolerance: only the same infinity
+    // matches it (inf * rtol would accept anything).
+    const at::Tensor tolerance = at::where(e.isfinite(), e.abs() * rtol_ + atol_, 0.0);
+    const bool close = abs_diff.le(tolerance).all().item<bool>();
     if (!close || std::isnan(max_abs)) {
       std::ostringstream text;
       text << "values differ: largest absolute difference " << max_abs
