@@ -8,7 +8,7 @@
 # and set PT2TS_TORCH_DIR, the LibTorch pt2ts was built against.
 
 include_guard(GLOBAL)
-include("${CMAKE_CURRENT_LIST_DIR}/Pt2tsFunctions.cmake")  # _pt2ts_artifact_format()
+include("${CMAKE_CURRENT_LIST_DIR}/Pt2tsFunctions.cmake")  # pt2ts_add_model()
 include("${CMAKE_CURRENT_LIST_DIR}/Pt2tsTorchCxxStandard.cmake")
 
 cmake_policy(PUSH)
@@ -100,7 +100,7 @@ function(pt2ts_link_models target)
     endif()
     list(APPEND linked "${id}")
     get_target_property(output "${model}" PT2TS_OUTPUT)
-    _pt2ts_artifact_format("" "${output}" format extension exported)
+    get_target_property(format "${model}" PT2TS_FORMAT)
     if(embed AND format STREQUAL "aoti")
       message(FATAL_ERROR "model '${model}' is an AOTInductor package (.pt2), which cannot be "
                           "embedded: upstream's AOTIModelPackageLoader loads packages from a file "
@@ -126,7 +126,7 @@ function(pt2ts_link_models target)
     _pt2ts_model_identifier("${model}" id)
     add_dependencies("${target}" "${model}")
     get_target_property(output "${model}" PT2TS_OUTPUT)
-    _pt2ts_artifact_format("" "${output}" format extension exported)
+    get_target_property(format "${model}" PT2TS_FORMAT)
     set(symbol "pt2ts_embedded_${target_id}_${id}")
     if(embed)
       _pt2ts_embed_model("${target}" "${model}" "${symbol}" "${output}" "${generated}"

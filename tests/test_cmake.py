@@ -540,6 +540,10 @@ class MisuseTest(unittest.TestCase):
         ("pt2ts_add_model(m MODULE model.py MODEL Net FORMAT aoti EXAMPLE_INPUTS 2x3)\n"
          "add_executable(app main.cpp)\npt2ts_link_models(app m EMBED)",
          "model 'm' is an AOTInductor package (.pt2), which cannot be embedded"),
+        # The format is the call's, whatever OUTPUT's extension.
+        ("pt2ts_add_model(m MODULE model.py MODEL Net FORMAT aoti EXAMPLE_INPUTS 2x3 "
+         "OUTPUT m.bin)\nadd_executable(app main.cpp)\npt2ts_link_models(app m EMBED)",
+         "model 'm' is an AOTInductor package (.pt2), which cannot be embedded"),
         ("pt2ts_add_model(m MODULE model.py MODEL Net)\npt2ts_install_models(m)",
          "DESTINATION <dir> is required"),
         ("pt2ts_install_models(x DESTINATION share)", "'x' is not a model"),
@@ -570,6 +574,27 @@ class MisuseTest(unittest.TestCase):
                                         "project(misuse NONE)\n"
                                         "find_package(Pt2ts REQUIRED)\n%s\n" % call)
                 self.assert_configure_fails(result, message)
+
+    def test_format_is_the_calls(self):
+        """format() in a generated header is the format pt2ts_add_model()
+        chose (FORMAT, else OUTPUT's extension), also where OUTPUT's
+        extension names none."""
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(tmp, "main.cpp"), "w") as main:
+                main.write("int main() { return 0; }\n")
+            self.configure(tmp, "cmake_minimum_required(VERSION 3.20)\nproject(formats CXX)\n"
+                           "find_package(Pt2ts REQUIRED)\n"
+                           "pt2ts_add_model(lite MODULE model.py MODEL Net FORMAT lite "
+                           "OUTPUT lite.model)\n"
+                           "pt2ts_add_model(by_extension MODULE model.py MODEL Net "
+                           "OUTPUT by_extension.ptl)\n"
+                           "add_executable(app main.cpp)\n"
+                           "pt2ts_link_models(app lite by_extension)\n", check=True)
+            for model in ("lite", "by_extension"):
+                header = os.path.join(tmp, "build", "pt2ts_models", "app", "include",
+                                      "pt2ts_models", model + ".h")
+                with open(header) as text:
+                    self.assertIn('format() { return "lite"; }', text.read())
 
     def test_empty_lists_mean_none(self):
         """ARGS, KWARGS, PYTHONPATH, DEPENDS and OPTIONS filled from an empty
