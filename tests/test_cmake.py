@@ -420,17 +420,26 @@ class ConversionCacheTest(unittest.TestCase):
 
 class SubdirectoryModeTest(unittest.TestCase):
     """add_subdirectory(pt2ts) builds the tool inside the consumer's build and
-    the same function works through the Pt2ts::pt2ts alias."""
+    the same functions work through the Pt2ts::pt2ts and Pt2ts::runtime
+    aliases: pt2ts_link_models(... EMBED) gives a program the model by path
+    and by its bytes."""
 
     def test_fresh_build_and_reconversion(self):
         with tempfile.TemporaryDirectory(prefix="pt2ts-cmake-") as tmp:
             project, build = os.path.join(tmp, "project"), os.path.join(tmp, "build")
             make_project(project)
             run(CMAKE, "-S", project, "-B", build, "-G", "Ninja", "-DPT2TS_SOURCE_DIR=" + SOURCE_DIR,
-                *consumer_configure_args())
+                "-DWITH_LINKED_MODELS=ON", *consumer_configure_args())
             log = run(CMAKE, "--build", build).stdout
             self.assertIn("Converting SmallCNN to TorchScript (cnn)", log)
-            self.assertTrue(os.path.isfile(os.path.join(build, "mlp.pt")))
+            artifact = os.path.join(build, "mlp.pt")
+            lines = dict(line.split(": ", 1)
+                         for line in run(os.path.join(build, "run_linked")).stdout.splitlines())
+            self.assertEqual(lines["path"], artifact)
+            expected = torch.jit.load(artifact)(torch.linspace(-1, 1, 8).reshape(2, 4))
+            for key in ("from path", "from bytes"):
+                torch.testing.assert_close(torch.tensor([float(v) for v in lines[key].split()]),
+                                           expected.flatten(), rtol=1e-5, atol=1e-5)
             self.assertNotIn("Converting", run(CMAKE, "--build", build).stdout)
             wait_for_new_timestamp()
             os.utime(os.path.join(project, "models", "blocks.py"))
