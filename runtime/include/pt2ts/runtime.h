@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <fstream>
@@ -287,7 +288,7 @@ inline Record ReadRecord(const ReadAt& read, uint64_t size) {
   const std::string version = ReadStoredMember(
       read, size, [](const std::string& name) { return NamesMember(name, "version"); });
   if (!version.empty() && version.find_first_not_of("0123456789\r\n") == std::string::npos) {
-    record.format_version = std::stoull(version);
+    record.format_version = std::strtoull(version.c_str(), nullptr, 10);  // "\n": 0
   }
   return record;
 }
