@@ -33,7 +33,8 @@ made by pt2ts_add_model() / pt2ts_add_torchscript() calls named <model>...
   pt2ts_models::<identifier>:
     const char* path();           // the artifact: the build tree's, or the
                                   // installed one (pt2ts_install_models())
-    const char* format();         // "torchscript", "lite" or "aoti"
+    const char* format();         // "torchscript", "lite" or "aoti" (the
+                                  // model's PT2TS_FORMAT property)
     std::string_view bytes();     // EMBED only: the artifact, linked in
   <identifier> is the model's name with every character other than a
   letter, digit or '_' replaced by '_', a '_' put before a leading digit
@@ -46,8 +47,8 @@ source, read-only section, 64-byte alignment), never as a C array: a
 50 MB model costs about as much build time as copying it. AOTInductor
 packages (.pt2) cannot be embedded: upstream's loader
 (AOTIModelPackageLoader) reads packages from a file only, and extracts the
-compiled library from it to load it with dlopen(); EMBED of a .pt2 model is
-a configure error. Per-configuration artifacts of multi-config generators
+compiled library from it to load it with dlopen(); EMBED of a model of
+FORMAT aoti is a configure error. Per-configuration artifacts of multi-config generators
 get per-configuration headers and embedded bytes.
 
 Mistakes are configure errors: <target> not a target, or not an executable
