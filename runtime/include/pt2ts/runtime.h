@@ -354,8 +354,8 @@ inline void CheckBeforeLoading(const Record& record, const std::string& what) {
     throw TorchVersionMismatch("pt2ts: " + what + " was compiled by torch " + record.producer +
                                    ", a newer release than this program's LibTorch " +
                                    TORCH_VERSION +
-                                   ", and AOTInductor packages run only on the torch release "
-                                   "that compiled them or a later one: " +
+                                   ", and upstream supports an AOTInductor package only on "
+                                   "the torch release that compiled it or a later one: " +
                                    kConvertAgain,
                                record.producer);
   }
