@@ -43,7 +43,8 @@ format; it takes the same arguments.
 Adds a custom target <name>, built by default, that converts the model with
 pt2ts into a TorchScript file, or with FORMAT aoti into an AOTInductor
 package (torch >= 2.6). The output's path (see OUTPUT) is readable as
-$<TARGET_PROPERTY:<name>,PT2TS_OUTPUT>.
+$<TARGET_PROPERTY:<name>,PT2TS_OUTPUT>, its format (torchscript, lite or
+aoti: FORMAT, else OUTPUT's extension) as property PT2TS_FORMAT.
 
 Keywords (relative paths are taken from the current source folder, except
 OUTPUT's, which is taken from the current binary folder):
@@ -335,7 +336,7 @@ function(pt2ts_add_torchscript name)
   # would be reconverted at every configuration switch.
   get_property(multi_config GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
   set(state_dir "${CMAKE_CURRENT_BINARY_DIR}/pt2ts")
-  _pt2ts_artifact_format("${arg_FORMAT}" "" format extension exported)
+  _pt2ts_artifact_format("${arg_FORMAT}" "${arg_OUTPUT}" format extension exported)
   if(DEFINED arg_OUTPUT)
     get_filename_component(output "${arg_OUTPUT}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
   elseif(multi_config)
@@ -387,7 +388,9 @@ function(pt2ts_add_torchscript name)
     ${job_pool_args}
     VERBATIM)
   add_custom_target("${name}" ALL DEPENDS "${output}")
-  set_target_properties("${name}" PROPERTIES PT2TS_OUTPUT "${output}")
+  # What the target makes: the artifact's path, and its format (FORMAT, else
+  # OUTPUT's extension), which pt2ts_link_models() reads.
+  set_target_properties("${name}" PROPERTIES PT2TS_OUTPUT "${output}" PT2TS_FORMAT "${format}")
 endfunction()
 
 # The JOB_POOL arguments of a conversion's custom command (empty when

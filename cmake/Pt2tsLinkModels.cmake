@@ -8,7 +8,7 @@
 # and set PT2TS_TORCH_DIR, the LibTorch pt2ts was built against.
 
 include_guard(GLOBAL)
-include("${CMAKE_CURRENT_LIST_DIR}/Pt2tsFunctions.cmake")  # _pt2ts_artifact_format()
+include("${CMAKE_CURRENT_LIST_DIR}/Pt2tsFunctions.cmake")  # pt2ts_add_model()
 include("${CMAKE_CURRENT_LIST_DIR}/Pt2tsTorchCxxStandard.cmake")
 
 cmake_policy(PUSH)
@@ -33,7 +33,8 @@ made by pt2ts_add_model() / pt2ts_add_torchscript() calls named <model>...
   pt2ts_models::<identifier>:
     const char* path();           // the artifact: the build tree's, or the
                                   // installed one (pt2ts_install_models())
-    const char* format();         // "torchscript", "lite" or "aoti"
+    const char* format();         // "torchscript", "lite" or "aoti" (the
+                                  // model's PT2TS_FORMAT property)
     std::string_view bytes();     // EMBED only: the artifact, linked in
   <identifier> is the model's name with every character other than a
   letter, digit or '_' replaced by '_', a '_' put before a leading digit
@@ -46,8 +47,8 @@ source, read-only section, 64-byte alignment), never as a C array: a
 50 MB model costs about as much build time as copying it. AOTInductor
 packages (.pt2) cannot be embedded: upstream's loader
 (AOTIModelPackageLoader) reads packages from a file only, and extracts the
-compiled library from it to load it with dlopen(); EMBED of a .pt2 model is
-a configure error. Per-configuration artifacts of multi-config generators
+compiled library from it to load it with dlopen(); EMBED of a model of
+FORMAT aoti is a configure error. Per-configuration artifacts of multi-config generators
 get per-configuration headers and embedded bytes.
 
 Mistakes are configure errors: <target> not a target, or not an executable
@@ -100,7 +101,7 @@ function(pt2ts_link_models target)
     endif()
     list(APPEND linked "${id}")
     get_target_property(output "${model}" PT2TS_OUTPUT)
-    _pt2ts_artifact_format("" "${output}" format extension exported)
+    get_target_property(format "${model}" PT2TS_FORMAT)
     if(embed AND format STREQUAL "aoti")
       message(FATAL_ERROR "model '${model}' is an AOTInductor package (.pt2), which cannot be "
                           "embedded: upstream's AOTIModelPackageLoader loads packages from a file "
@@ -126,7 +127,7 @@ function(pt2ts_link_models target)
     _pt2ts_model_identifier("${model}" id)
     add_dependencies("${target}" "${model}")
     get_target_property(output "${model}" PT2TS_OUTPUT)
-    _pt2ts_artifact_format("" "${output}" format extension exported)
+    get_target_property(format "${model}" PT2TS_FORMAT)
     set(symbol "pt2ts_embedded_${target_id}_${id}")
     if(embed)
       _pt2ts_embed_model("${target}" "${model}" "${symbol}" "${output}" "${generated}"

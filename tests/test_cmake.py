@@ -8,9 +8,11 @@ import json
 import os
 import re
 import shutil
+import struct
 import tempfile
 import unittest
 import zipfile
+import zlib
 
 import torch
 
@@ -357,6 +359,26 @@ class AotiExampleTest(unittest.TestCase):
             self.assertIn('"dynamic_dims"', output)  # the metadata, read in C++
             self.assertIn('"max": 16', output)
             self.assertNotIn("Compiling PatternNet", run(CMAKE, "--build", build).stdout)
+            self.assert_skewed_packages_refused(os.path.join(build, "classify_aoti"),
+                                                os.path.join(build, "pattern_net.pt2"))
+
+    def assert_skewed_packages_refused(self, app, package):
+        """pt2ts::load_package() refuses a package of a newer torch before
+        loading it, and turns LibTorch's failure to load one of another
+        torch into the same exception; both name the two versions."""
+        running = "this program's LibTorch %d.%d" % TORCH_RELEASE
+        newer = package + ".newer.pt2"
+        skewed_package_copy(package, newer, "99.0.0")
+        result = run(app, newer, check=False)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertIn("classify_aoti: pt2ts: package '%s' was compiled by torch 99.0.0, a newer "
+                      "release than %s" % (newer, running), result.stderr)
+        older = package + ".older.pt2"
+        skewed_package_copy(package, older, "2.5.0", library=b"not a shared library")
+        result = run(app, older, check=False)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertIn("classify_aoti: pt2ts: package '%s' was made by torch 2.5.0 and cannot be "
+                      "loaded by %s" % (older, running), result.stderr)
 
 
 @needs_install_fixture
@@ -398,17 +420,26 @@ class ConversionCacheTest(unittest.TestCase):
 
 class SubdirectoryModeTest(unittest.TestCase):
     """add_subdirectory(pt2ts) builds the tool inside the consumer's build and
-    the same function works through the Pt2ts::pt2ts alias."""
+    the same functions work through the Pt2ts::pt2ts and Pt2ts::runtime
+    aliases: pt2ts_link_models(... EMBED) gives a program the model by path
+    and by its bytes."""
 
     def test_fresh_build_and_reconversion(self):
         with tempfile.TemporaryDirectory(prefix="pt2ts-cmake-") as tmp:
             project, build = os.path.join(tmp, "project"), os.path.join(tmp, "build")
             make_project(project)
             run(CMAKE, "-S", project, "-B", build, "-G", "Ninja", "-DPT2TS_SOURCE_DIR=" + SOURCE_DIR,
-                *consumer_configure_args())
+                "-DWITH_LINKED_MODELS=ON", *consumer_configure_args())
             log = run(CMAKE, "--build", build).stdout
             self.assertIn("Converting SmallCNN to TorchScript (cnn)", log)
-            self.assertTrue(os.path.isfile(os.path.join(build, "mlp.pt")))
+            artifact = os.path.join(build, "mlp.pt")
+            lines = dict(line.split(": ", 1)
+                         for line in run(os.path.join(build, "run_linked")).stdout.splitlines())
+            self.assertEqual(lines["path"], artifact)
+            expected = torch.jit.load(artifact)(torch.linspace(-1, 1, 8).reshape(2, 4))
+            for key in ("from path", "from bytes"):
+                torch.testing.assert_close(torch.tensor([float(v) for v in lines[key].split()]),
+                                           expected.flatten(), rtol=1e-5, atol=1e-5)
             self.assertNotIn("Converting", run(CMAKE, "--build", build).stdout)
             wait_for_new_timestamp()
             os.utime(os.path.join(project, "models", "blocks.py"))
@@ -518,6 +549,10 @@ class MisuseTest(unittest.TestCase):
         ("pt2ts_add_model(m MODULE model.py MODEL Net FORMAT aoti EXAMPLE_INPUTS 2x3)\n"
          "add_executable(app main.cpp)\npt2ts_link_models(app m EMBED)",
          "model 'm' is an AOTInductor package (.pt2), which cannot be embedded"),
+        # The format is the call's, whatever OUTPUT's extension.
+        ("pt2ts_add_model(m MODULE model.py MODEL Net FORMAT aoti EXAMPLE_INPUTS 2x3 "
+         "OUTPUT m.bin)\nadd_executable(app main.cpp)\npt2ts_link_models(app m EMBED)",
+         "model 'm' is an AOTInductor package (.pt2), which cannot be embedded"),
         ("pt2ts_add_model(m MODULE model.py MODEL Net)\npt2ts_install_models(m)",
          "DESTINATION <dir> is required"),
         ("pt2ts_install_models(x DESTINATION share)", "'x' is not a model"),
@@ -548,6 +583,27 @@ class MisuseTest(unittest.TestCase):
                                         "project(misuse NONE)\n"
                                         "find_package(Pt2ts REQUIRED)\n%s\n" % call)
                 self.assert_configure_fails(result, message)
+
+    def test_format_is_the_calls(self):
+        """format() in a generated header is the format pt2ts_add_model()
+        chose (FORMAT, else OUTPUT's extension), also where OUTPUT's
+        extension names none."""
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(tmp, "main.cpp"), "w") as main:
+                main.write("int main() { return 0; }\n")
+            self.configure(tmp, "cmake_minimum_required(VERSION 3.20)\nproject(formats CXX)\n"
+                           "find_package(Pt2ts REQUIRED)\n"
+                           "pt2ts_add_model(lite MODULE model.py MODEL Net FORMAT lite "
+                           "OUTPUT lite.model)\n"
+                           "pt2ts_add_model(by_extension MODULE model.py MODEL Net "
+                           "OUTPUT by_extension.ptl)\n"
+                           "add_executable(app main.cpp)\n"
+                           "pt2ts_link_models(app lite by_extension)\n", check=True)
+            for model in ("lite", "by_extension"):
+                header = os.path.join(tmp, "build", "pt2ts_models", "app", "include",
+                                      "pt2ts_models", model + ".h")
+                with open(header) as text:
+                    self.assertIn('format() { return "lite"; }', text.read())
 
     def test_empty_lists_mean_none(self):
         """ARGS, KWARGS, PYTHONPATH, DEPENDS and OPTIONS filled from an empty
@@ -697,6 +753,54 @@ def skewed_copy(source, destination, torch_version="99.0.0", format_version=99):
             copy.writestr(info.filename, data)
 
 
+def skewed_package_copy(source, destination, torch_version, library=None):
+    """A copy of an AOTInductor package that claims another torch made it
+    (pt2ts.json in its metadata), its compiled library replaced by `library`
+    when given."""
+    with zipfile.ZipFile(source) as original, \
+            zipfile.ZipFile(destination, "w", zipfile.ZIP_STORED) as copy:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename.endswith("_metadata.json"):
+                metadata = json.loads(data)
+                record = json.loads(metadata["pt2ts.json"])
+                record["torch_version"] = torch_version
+                metadata["pt2ts.json"] = json.dumps(record, indent=2, sort_keys=True)
+                data = json.dumps(metadata).encode()
+            elif library is not None and info.filename.endswith(".so"):
+                data = library
+            copy.writestr(info.filename, data)
+
+
+def zip64_copy(source, destination):
+    """A copy of a zip archive as a zip64 writer makes one past 4 GiB (as
+    PyTorch's does): every member stored, its sizes and offset in zip64
+    extra fields, and zip64 end records, the classic ones marked 0xFF.."""
+    with zipfile.ZipFile(source) as original, open(destination, "wb") as out:
+        directory = b""
+        members = original.infolist()
+        for info in members:
+            data, name = original.read(info), info.filename.encode()
+            crc, offset = zlib.crc32(data), out.tell()
+            extra = struct.pack("<HHQQ", 1, 16, len(data), len(data))
+            out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, 0, 0, 0, crc, 0xFFFFFFFF,
+                                  0xFFFFFFFF, len(name), len(extra)) + name + extra + data)
+            extra = struct.pack("<HHQQQ", 1, 24, len(data), len(data), offset)
+            directory += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, 0, 0, 0, crc,
+                                     0xFFFFFFFF, 0xFFFFFFFF, len(name), len(extra), 0, 0, 0, 0,
+                                     0xFFFFFFFF) + name + extra
+        start = out.tell()
+        out.write(directory)
+        end64 = out.tell()
+        out.write(struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, len(members),
+                              len(members), len(directory), start))
+        out.write(struct.pack("<IIQI", 0x07064B50, 0, end64, 1))
+        out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF,
+                              0xFFFFFFFF, 0))
+    with zipfile.ZipFile(destination) as copy:  # Python's reader agrees
+        assert copy.testzip() is None and len(copy.infolist()) == len(members)
+
+
 @needs_install_fixture
 class LinkedModelsMixin:
     """tests/cmake/linked: pt2ts_link_models(app mlp mlp-lite EMBED) and
@@ -797,6 +901,13 @@ class LinkedModelsNinjaTest(LinkedModelsMixin, unittest.TestCase):
                       "but this program runs LibTorch %d.%d" % ((skewed,) + TORCH_RELEASE),
                       result.stdout)
         self.assertEqual(run(app, "load", source).stdout, "loaded\n")
+        # The same through zip64 records (an archive past 4 GiB), both ways.
+        for path in (source, skewed):
+            zip64_copy(path, path + ".zip64")
+        result = run(app, "load", skewed + ".zip64", check=False)
+        self.assertIn("mismatch: pt2ts: '%s.zip64' was made by torch 99.0.0 (file format "
+                      "version 99)" % skewed, result.stdout)
+        self.assertEqual(run(app, "load", source + ".zip64").stdout, "loaded\n")
 
 
 class LinkedModelsMakefilesTest(LinkedModelsMixin, unittest.TestCase):
