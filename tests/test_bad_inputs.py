@@ -266,7 +266,8 @@ class ModulePathTest(BadInputTestCase):
         """Module-level code raising: the exception, and the user's traceback."""
         source = os.path.join(HERE, "raises_on_import.py")
         stderr, _ = self.check_bad("module: raises at import", [source, "Net"],
-                                   EXIT_CONVERSION_FAILED, source, "KeyError", "'hidden'")
+                                   EXIT_CONVERSION_FAILED, "importing module", source,
+                                   "KeyError", "'hidden'")
         self.assertIn('HIDDEN = CONFIG["hidden"]', stderr)
 
     def test_imports_missing_package(self):
@@ -289,7 +290,9 @@ class ModelNameTest(BadInputTestCase):
         """A misspelt name: 'not found', and the closest name is suggested."""
         stderr, _ = self.check_bad("model: missing", [MODELS, "Nett"], EXIT_CONVERSION_FAILED,
                                    "'Nett' not found", MODELS, "Did you mean 'Net'?")
+        self.assertIn("nn.Module classes: ", stderr, "the module's models are listed")
         self.assertIn("NeedsWidth", stderr, "the module's models are listed")
+        self.assertIn("returns_dict", stderr, "the module's functions are listed")
 
     def test_missing_nested(self):
         """A dotted name whose inner part is missing."""
@@ -336,7 +339,8 @@ class ConstructorTest(BadInputTestCase):
     def test_raises(self):
         """A constructor raising: the call, the exception and the user's traceback."""
         stderr, _ = self.check_bad("constructor: raises", [MODELS, "RaisesInInit"],
-                                   EXIT_CONVERSION_FAILED, "RaisesInInit()", "RuntimeError",
+                                   EXIT_CONVERSION_FAILED, "building the model RaisesInInit()",
+                                   "RuntimeError",
                                    "constructor raises on purpose")
         self.assertIn('models.py", line', stderr, "the user's traceback is shown")
 
@@ -458,6 +462,11 @@ class WeightsTest(BadInputTestCase):
         return self.check_bad(case, [MODELS, "Net", "-w", weights, *extra], exit_code, weights,
                               *fragments)
 
+    def check_unreadable(self, case, weights, *fragments):
+        """A file that is no weights at all: exit 1 naming it in quotes."""
+        return self.check_weights(case, weights, EXIT_CONVERSION_FAILED, "'%s'" % weights,
+                                  *fragments)
+
     def test_missing(self):
         """A -w path that does not exist: usage error."""
         self.check_weights("weights: missing", self.path("nope.pt"), EXIT_USAGE_ERROR,
@@ -486,43 +495,39 @@ class WeightsTest(BadInputTestCase):
 
     def test_empty(self):
         """An empty weights file: 'cannot read' naming it."""
-        self.check_weights("weights: empty", write_bytes(self.path("empty.pt"), b""),
-                           EXIT_CONVERSION_FAILED, "cannot read")
+        self.check_unreadable("weights: empty", write_bytes(self.path("empty.pt"), b""),
+                              "cannot read")
 
     def test_truncated(self):
         """The first half of a real weights file: 'cannot read' naming it."""
         whole = read_bytes(self.save(self.good_state(), "whole.pt"))
         weights = write_bytes(self.path("truncated.pt"), whole[: len(whole) // 2])
-        self.check_weights("weights: truncated", weights, EXIT_CONVERSION_FAILED, "cannot read")
+        self.check_unreadable("weights: truncated", weights, "cannot read")
 
     def test_random_bytes(self):
         """Random bytes: 'cannot read' naming the file."""
         weights = write_bytes(self.path("random.pt"), random.Random(5).randbytes(5000))
-        self.check_weights("weights: random bytes", weights, EXIT_CONVERSION_FAILED,
-                           "cannot read")
+        self.check_unreadable("weights: random bytes", weights, "cannot read")
 
     def test_truncated_with_non_ascii_name(self):
         """A truncated weights file named 'wëights.pt': the same 'cannot read'
         error naming it (not an internal error)."""
         whole = read_bytes(self.save(self.good_state(), "whole.pt"))
         weights = write_bytes(self.path("wëights.pt"), whole[: len(whole) // 2])
-        self.check_weights("weights: truncated, non-ASCII name", weights,
-                           EXIT_CONVERSION_FAILED, "cannot read")
+        self.check_unreadable("weights: truncated, non-ASCII name", weights, "cannot read")
 
     def test_zip_not_torch(self):
         """A zip archive that is not a torch file: 'cannot read' naming it."""
         weights = self.path("archive.pt")
         with zipfile.ZipFile(weights, "w") as archive:
             archive.writestr("data/readme.txt", "not a checkpoint\n")
-        self.check_weights("weights: zip that is not a torch file", weights,
-                           EXIT_CONVERSION_FAILED, "cannot read")
+        self.check_unreadable("weights: zip that is not a torch file", weights, "cannot read")
 
     def test_torchscript_archive(self):
         """An already converted TorchScript file given as weights says so."""
         weights = self.path("scripted.pt")
         torch.jit.save(torch.jit.script(models.Net()), weights)
-        self.check_weights("weights: TorchScript archive", weights, EXIT_CONVERSION_FAILED,
-                           "TorchScript archive")
+        self.check_unreadable("weights: TorchScript archive", weights, "TorchScript archive")
 
     def test_plain_pickle_of_state_dict(self):
         """pickle.dumps of a state dict (not torch.save): refused, it would

@@ -12,6 +12,7 @@ import resource
 import shutil
 import signal
 import subprocess
+import tempfile
 import unittest
 
 import torch
@@ -59,8 +60,11 @@ def entry_files(cache):
                   for name in names if name.endswith(".entry"))
 
 
+_WARM = {}  # the shared project and warm cache, made by the first class that asks
+
+
 class CacheTestCase(Pt2tsTestCase):
-    """One project and one warm cache per class (conversions cost seconds)."""
+    """A project and a cache per class (conversions cost seconds)."""
 
     @classmethod
     def setUpClass(cls):
@@ -70,12 +74,25 @@ class CacheTestCase(Pt2tsTestCase):
         cls.cache = os.path.join(cls.root, "cache")
 
     @classmethod
-    def warm_the_cache(cls):
-        """One conversion through the class's cache; returns the artifact's bytes."""
-        first = os.path.join(cls.root, "first", "net.pt")
-        result = run_pt2ts(*cls.command(cls, first, "--cache-dir", cls.cache))
-        assert result.returncode == 0, result.stderr
-        return read_bytes(first)
+    def use_the_warm_cache(cls):
+        """Points the class at the file's one warm cache and its project: made
+        by one verbose conversion with a depfile (a miss) the first time a
+        class asks, removed after the file. Classes that change the project
+        put it back; classes that change the cache use a copy."""
+        if not _WARM:
+            root = tempfile.TemporaryDirectory(prefix="pt2ts-cache-warm-")
+            unittest.addModuleCleanup(root.cleanup)
+            _WARM["root"] = root.name
+            _WARM["project"] = make_project(os.path.join(root.name, "project"))
+            _WARM["cache"] = os.path.join(root.name, "cache")
+            cold = os.path.join(root.name, "cold", "net.pt")
+            cls.project = _WARM["project"]
+            result = run_pt2ts(*cls.command(cls, cold, "--cache-dir", _WARM["cache"], "-v",
+                                            "--depfile", cold + ".d"))
+            assert result.returncode == 0, result.stderr
+            _WARM.update(cold=result, cold_path=cold, cold_bytes=read_bytes(cold))
+        cls.project, cls.cache = _WARM["project"], _WARM["cache"]
+        return _WARM
 
     def command(self, save_path, *extra):
         project = self.project
@@ -100,15 +117,12 @@ class HitTest(CacheTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        warm = cls.use_the_warm_cache()
+        cls.cold, cls.cold_path = warm["cold"], warm["cold_path"]
         # The reference: the same conversion without a cache.
         cls.reference = os.path.join(cls.root, "reference", "net.pt")
         cls.reference_bytes = cls.make_known_good_artifact(
             cls.reference, *cls.command(cls, cls.reference)[:-2])
-        cold = os.path.join(cls.root, "cold", "net.pt")
-        cls.cold = run_pt2ts(*cls.command(cls, cold, "--cache-dir", cls.cache, "-v",
-                                          "--depfile", cold + ".d"))
-        assert cls.cold.returncode == 0, cls.cold.stderr
-        cls.cold_path = cold
 
     def test_cold_conversion_is_a_miss_and_identical_to_no_cache(self):
         self.assert_miss(self.cold)
@@ -165,7 +179,7 @@ class KeyTest(CacheTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.warm_the_cache()
+        cls.use_the_warm_cache()
         cls.pristine = os.path.join(cls.root, "pristine")
         shutil.copytree(cls.project, cls.pristine)
 
@@ -229,7 +243,7 @@ class BrokenCacheTest(CacheTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.good = cls.warm_the_cache()
+        cls.good = cls.use_the_warm_cache()["cold_bytes"]
 
     def setUp(self):
         super().setUp()

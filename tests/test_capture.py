@@ -100,15 +100,9 @@ class ContainerOutputsTest(Pt2tsTestCase):
 
 
 class BakedShapeTest(Pt2tsTestCase):
-    def test_check_input_of_another_size_fails_and_keeps_the_previous_artifact(self):
-        out = self.path("baked.pt")
-        previous = self.make_known_good_artifact(out, SCRIPTABLE, "SmallCNN")
-        result = run_pt2ts(UNSCRIPTABLE, "BakedShape", "-s", out, "--method", "trace",
-                           "--example-input", "2x4", "--check-input", "3x4")
-        self.assert_fails(result, EXIT_CONVERSION_FAILED, "'BakedShape'", "does not generalise",
-                          "check inputs (3x4 float32)")
-        self.assertEqual(read_bytes(out), previous)
-        self.assert_no_output_left(self.tmp, allowed=["baked.pt"])
+    """A trace that bakes in the example's shape. (With a check input of
+    another size it is refused and a previous artifact kept:
+    test_bad_inputs, CaptureOptionsTest.)"""
 
     def test_without_a_check_input_the_trace_is_kept(self):
         """Tracing alone cannot see it: why check inputs exist."""
@@ -190,7 +184,8 @@ class AutoTest(Pt2tsTestCase):
 
 
 class FreezeTest(Pt2tsTestCase):
-    """Frozen artifacts of one model, with and without a preserved method."""
+    """Artifacts of one model: unfrozen (checked on the sets of a
+    --check-inputs file), frozen, and frozen with a preserved method."""
 
     @classmethod
     def setUpClass(cls):
@@ -199,10 +194,21 @@ class FreezeTest(Pt2tsTestCase):
         cls.plain = os.path.join(folder, "plain.pt")
         cls.frozen = os.path.join(folder, "frozen.pt")
         cls.preserved = os.path.join(folder, "preserved.pt")
-        common = (FROZEN, "trained", "--example-input", "2x3x10x10", "--check-input", "1x3x12x12")
-        for out, extra in ((cls.plain, ()), (cls.frozen, ("--freeze",)),
+        common = (FROZEN, "trained", "--example-input", "2x3x10x10")
+        # The unfrozen one is checked on two sets from a --check-inputs file.
+        sets = os.path.join(folder, "sets.pt")
+        torch.save([(torch.randn(1, 3, 9, 9),), (torch.randn(4, 3, 16, 16),)], sets)
+        cls.plain_result = run_pt2ts(*common, "--check-inputs", sets, "-v", "-s", cls.plain)
+        if cls.plain_result.returncode != 0:
+            raise AssertionError("cannot convert %s:\n%s" % (cls.plain, cls.plain_result.stderr))
+        for out, extra in ((cls.frozen, ("--freeze",)),
                            (cls.preserved, ("--freeze", "--preserve", "describe"))):
-            cls.make_known_good_artifact(out, *common, *extra)
+            cls.make_known_good_artifact(out, *common, "--check-input", "1x3x12x12", *extra)
+
+    def test_several_sets_from_a_check_inputs_file_each_checked(self):
+        for name in ("example inputs (2x3x10x10 float32)", "check inputs 1 (1x3x9x9 float32)",
+                     "check inputs 2 (4x3x16x16 float32)"):
+            self.assertIn("matches eager PyTorch on the " + name, self.plain_result.stderr)
 
     def test_freezing_folds_the_parameters_into_constants(self):
         self.assertGreater(len(list(torch.jit.load(self.plain).parameters())), 0)
@@ -232,23 +238,9 @@ class FreezeTest(Pt2tsTestCase):
                 result = run_pt2ts(FROZEN, "trained", "-s", self.path("m.pt"), *args)
                 self.assert_fails(result, EXIT_USAGE_ERROR, fragment)
 
-    def test_preserving_a_missing_name_fails_clearly(self):
-        out = self.path("m.pt")
-        result = run_pt2ts(FROZEN, "trained", "-s", out, "--freeze", "--preserve", "no_such")
-        self.assert_fails(result, EXIT_CONVERSION_FAILED, "torch.jit.freeze cannot freeze",
-                          "'trained'")
-        self.assertFalse(os.path.exists(out))
-
 
 class CheckInputsFileTest(Pt2tsTestCase):
-    def test_several_sets_from_a_file_each_checked(self):
-        sets = self.path("sets.pt")
-        torch.save([(torch.randn(1, 3, 9, 9),), (torch.randn(4, 3, 16, 16),)], sets)
-        result = self.convert(FROZEN, "trained", "-s", self.path("m.pt"), "--example-input",
-                              "2x3x10x10", "--check-inputs", sets, "-v")
-        for name in ("example inputs (2x3x10x10 float32)", "check inputs 1 (1x3x9x9 float32)",
-                     "check inputs 2 (4x3x16x16 float32)"):
-            self.assertIn("matches eager PyTorch on the " + name, result.stderr)
+    """(Sets from a --check-inputs file, each checked: FreezeTest.)"""
 
     def test_count_mismatch_is_a_usage_error(self):
         result = run_pt2ts(FROZEN, "trained", "--example-input", "2x3x10x10",

@@ -1,6 +1,7 @@
 """Finding, importing and building models: single files, sibling imports,
 packages with relative imports, factories, constructor arguments of every
-literal kind, and the errors for each way this goes wrong."""
+literal kind, and errors particular to them (the catalogue of bad inputs,
+each checked against the whole error contract, is test_bad_inputs)."""
 
 import os
 import shutil
@@ -8,8 +9,7 @@ import unittest
 
 import torch
 
-from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, Pt2tsTestCase, fixture,
-                           import_file)
+from pt2ts_testing import EXIT_CONVERSION_FAILED, Pt2tsTestCase, fixture, import_file
 
 
 class SingleFileTest(Pt2tsTestCase):
@@ -128,50 +128,18 @@ class ConstructorArgumentsTest(Pt2tsTestCase):
 
 
 class ModelLookupErrorsTest(Pt2tsTestCase):
+    """(Names that are not models, constructors and modules that raise,
+    syntax errors, missing files: test_bad_inputs.)"""
+
     def fails(self, module, model, *args):
         from pt2ts_testing import run_pt2ts
         result = run_pt2ts(module, model, "-s", self.path("out", "m.pt"), *args)
         self.assert_no_output_left(self.path("out"))
         return result
 
-    def test_unknown_name_lists_offers_and_suggests(self):
-        result = self.fails(fixture("models", "single", "mlp.py"), "MPL")
-        self.assert_fails(result, EXIT_CONVERSION_FAILED, "'MPL' not found", "Did you mean 'MLP'?")
-        self.assertIn("nn.Module classes: MLP", result.stderr)
-        self.assertIn("make_mlp", result.stderr)
-
-    def test_factory_returning_non_module(self):
-        result = self.fails(fixture("models", "single", "mlp.py"), "not_a_model")
-        self.assert_fails(result, EXIT_CONVERSION_FAILED, "not_a_model() returned",
-                          "not a torch.nn.Module")
-
-    def test_not_callable(self):
-        result = self.fails(fixture("models", "single", "mlp.py"), "CONFIG")
-        self.assert_fails(result, EXIT_CONVERSION_FAILED, "'CONFIG' is a dict")
-
-    def test_constructor_raises(self):
-        result = self.fails(fixture("models", "broken", "raises_in_init.py"), "Net")
-        self.assert_fails(result, EXIT_CONVERSION_FAILED, "building the model Net() failed",
-                          "ValueError: width must be positive")
-        self.assertIn("raises_in_init.py\", line 6", result.stderr)  # the user's frame
-
-    def test_syntax_error_names_file_and_line(self):
-        result = self.fails(fixture("models", "broken", "syntax_error.py"), "Net")
-        self.assert_fails(result, EXIT_CONVERSION_FAILED, "syntax error in",
-                          "syntax_error.py, line 5")
-
-    def test_exception_at_import(self):
-        result = self.fails(fixture("models", "broken", "raises_on_import.py"), "Net")
-        self.assert_fails(result, EXIT_CONVERSION_FAILED, "importing module",
-                          "KeyError: 'large'")
-
     def test_sys_exit_at_import(self):
         result = self.fails(fixture("models", "broken", "exits_on_import.py"), "Net")
         self.assert_fails(result, EXIT_CONVERSION_FAILED, "called sys.exit(2)")
-
-    def test_missing_module_file_is_usage_error(self):
-        result = self.fails(self.path("nowhere.py"), "Net")
-        self.assert_fails(result, EXIT_USAGE_ERROR, "does not exist")
 
 
 class UnscriptableTest(Pt2tsTestCase):

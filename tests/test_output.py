@@ -1,7 +1,8 @@
 """End-to-end tests of what pt2ts writes and reports: reproducible artifacts,
 the output folder, atomic replacement on failure and on SIGINT/SIGTERM/SIGHUP,
 quiet and verbose stderr, Python warnings, eval vs training mode, artifacts
-that load in a fresh process, and output paths that cannot be written."""
+that load in a fresh process. (Output paths that cannot be written, and
+failures with a previous artifact at the output path: test_bad_inputs.)"""
 
 import os
 import re
@@ -105,20 +106,25 @@ class ReproducibilityTest(Pt2tsTestCase):
 class OutputFolderTest(Pt2tsTestCase):
     """Where the artifact goes, and that nothing else is written."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # One conversion, shared by the tests that only read its result: a
+        # copy of the model's source in its own folder, converted into
+        # folders that do not exist yet.
+        cls.root = cls.class_folder("pt2ts-output-folder-")
+        cls.source = os.path.join(cls.root, "src")
+        os.makedirs(cls.source)
+        shutil.copyfile(MLP, os.path.join(cls.source, "mlp.py"))
+        cls.out = os.path.join(cls.root, "a", "b", "c", "model.pt")
+        cls.make_known_good_artifact(cls.out, os.path.join(cls.source, "mlp.py"), "MLP")
+
     def test_missing_folders_are_created(self):
         """-s a/b/c/model.pt creates a, a/b and a/b/c; only the artifact is
         left in the new folder."""
-        out = self.path("a", "b", "c", "model.pt")
-        self.convert(MLP, "MLP", "-s", out)
-        self.assertTrue(os.path.isfile(out))
-        self.assert_no_output_left(os.path.dirname(out), allowed=["model.pt"])
-        torch.jit.load(out)
-
-    def test_bare_file_name_goes_to_current_directory(self):
-        """-s model.pt writes into the current directory."""
-        self.convert(MLP, "MLP", "-s", "model.pt", cwd=self.tmp)
-        self.assert_no_output_left(self.tmp, allowed=["model.pt"])
-        torch.jit.load(self.path("model.pt"))
+        self.assertTrue(os.path.isfile(self.out))
+        self.assert_no_output_left(os.path.dirname(self.out), allowed=["model.pt"])
+        torch.jit.load(self.out)
 
     def test_success_leaves_no_staging_folder_and_replaces_previous(self):
         """A successful conversion replaces an existing file at the output path
@@ -134,36 +140,13 @@ class OutputFolderTest(Pt2tsTestCase):
     def test_no_bytecode_written_beside_the_model(self):
         """pt2ts imports the model's file without writing __pycache__ into the
         user's source folder."""
-        source = self.path("src")
-        os.makedirs(source)
-        shutil.copyfile(MLP, os.path.join(source, "mlp.py"))
-        self.convert(os.path.join(source, "mlp.py"), "MLP", "-s", self.path("out", "m.pt"))
-        self.assertEqual(os.listdir(source), ["mlp.py"])
+        self.assertEqual(os.listdir(self.source), ["mlp.py"])
 
 
-class AtomicOnFailureTest(PreviousArtifactMixin, Pt2tsTestCase):
-    """A failed conversion never touches a previous artifact and leaves no
-    staging folder."""
-
-    FAILURES = [
-        ("model name missing", MLP, "NoSuchModel", ["'NoSuchModel' not found"]),
-        ("constructor raises", BROKEN, "RaisesInConstructor",
-         ["building the model", "ValueError", "fails on purpose"]),
-        ("scripting fails", BROKEN, "Unscriptable", ["torch.jit.script cannot compile"]),
-    ]
-
-    def test_failure_keeps_previous_artifact(self):
-        """Failures at the import, build and script steps: exit 1, the previous
-        artifact byte-identical, nothing else in the folder."""
-        for label, module, model, fragments in self.FAILURES:
-            with self.subTest(label):
-                folder = self.path(label.replace(" ", "_"))
-                out = os.path.join(folder, "model.pt")
-                self.put_previous(out)
-                result = run_pt2ts(module, model, "-s", out)
-                self.assert_fails(result, EXIT_CONVERSION_FAILED, *fragments)
-                self.assert_previous_intact(out)
-                self.assert_no_output_left(folder, allowed=["model.pt"])
+class AtomicOnFailureTest(Pt2tsTestCase):
+    """A failed conversion leaves no staging folder. (With a previous
+    artifact at the output path, every failure of test_bad_inputs checks
+    that it stays byte-identical.)"""
 
     def test_failure_without_previous_artifact_writes_nothing(self):
         """A failure with no previous artifact leaves the folder empty."""
@@ -285,12 +268,47 @@ class InterruptedTest(PreviousArtifactMixin, Pt2tsTestCase):
 class StderrTest(Pt2tsTestCase):
     """What pt2ts prints on success."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # One plain conversion (-s with a bare file name, run in the class's
+        # folder), shared by the tests that only read its result.
+        cls.cwd = cls.class_folder("pt2ts-stderr-")
+        cls.plain = run_pt2ts(MLP, "MLP", "-s", "model.pt", cwd=cls.cwd)
+
+    def plain_result(self):
+        self.assertEqual(self.plain.returncode, 0, "pt2ts failed:\nstdout:\n%s\nstderr:\n%s"
+                         % (self.plain.stdout, self.plain.stderr))
+        return self.plain
+
     def test_success_is_quiet(self):
         """No stdout, and at most one stderr line, for a model that prints
         nothing."""
-        result = self.convert(MLP, "MLP", "-s", self.path("m.pt"))
+        result = self.plain_result()
         self.assertEqual(result.stdout, "")
         self.assertLessEqual(len(result.stderr.splitlines()), 1, result.stderr)
+
+    def test_bare_file_name_goes_to_current_directory(self):
+        """-s model.pt writes into the current directory."""
+        self.plain_result()
+        self.assert_no_output_left(self.cwd, allowed=["model.pt"])
+        torch.jit.load(os.path.join(self.cwd, "model.pt"))
+
+    def test_this_torch_warnings_make_at_most_one_note(self):
+        """Whatever this torch says while scripting and saving a model (torch
+        1.13 and 2.6: nothing; 2.14 on Python 3.14: two FutureWarnings), a
+        conversion prints one note at most and no raw warning; where this
+        torch does warn, exactly one note (TorchScriptSupportTest has the
+        other wordings)."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), self.path("plain.pt"))
+        warns = any("jit" in str(w.message).lower() or "torchscript" in str(w.message).lower()
+                    for w in caught)
+        result = self.plain_result()
+        notes = [l for l in result.stderr.splitlines() if l.startswith(TORCHSCRIPT_SUPPORT_NOTE)]
+        self.assertEqual(len(notes), 1 if warns else 0, result.stderr)
+        self.assertNotIn("pt2ts: warning:", result.stderr)
 
     def test_verbose_reports_timed_steps(self):
         """-v: every stderr line is 'pt2ts: [  T s] step' with a growing time
@@ -358,21 +376,6 @@ class TorchScriptSupportTest(Pt2tsTestCase):
         result = run_pt2ts(JIT_REFUSED, "Refused", "-s", self.path("out", "m.pt"))
         self.assert_fails(result, EXIT_CONVERSION_FAILED, "refuses to write TorchScript", ".pt2")
         self.assert_no_output_left(self.path("out"))
-
-    def test_this_torch_warnings_make_at_most_one_note(self):
-        """Whatever this torch says while scripting and saving a model (torch
-        1.13 and 2.6: nothing; 2.14 on Python 3.14: two FutureWarnings), a
-        conversion prints one note at most and no raw warning; where this
-        torch does warn, exactly one note."""
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), self.path("plain.pt"))
-        warns = any("jit" in str(w.message).lower() or "torchscript" in str(w.message).lower()
-                    for w in caught)
-        result = self.convert(MLP, "MLP", "-s", self.path("m.pt"))
-        notes = [l for l in result.stderr.splitlines() if l.startswith(TORCHSCRIPT_SUPPORT_NOTE)]
-        self.assertEqual(len(notes), 1 if warns else 0, result.stderr)
-        self.assertNotIn("pt2ts: warning:", result.stderr)
 
 
 class TrainingModeTest(Pt2tsTestCase):
@@ -445,37 +448,6 @@ class FreshProcessLoadTest(Pt2tsTestCase):
         with torch.no_grad():
             torch.testing.assert_close(torch.load(self.path("y.pt")), eager.eval()(x))
         self.assert_matches_eager(out, eager, x)
-
-
-class UnwritableOutputTest(Pt2tsTestCase):
-    """Output paths that cannot hold an artifact."""
-
-    def test_existing_folder_is_a_usage_error(self):
-        """-s EXISTING_FOLDER: exit 2, nothing written into it."""
-        folder = self.path("models")
-        os.makedirs(folder)
-        result = run_pt2ts(MLP, "MLP", "-s", folder)
-        self.assert_fails(result, EXIT_USAGE_ERROR, "is a folder")
-        self.assert_no_output_left(folder)
-
-    def test_trailing_slash_is_a_usage_error(self):
-        """-s newdir/: exit 2, the folder is not created."""
-        result = run_pt2ts(MLP, "MLP", "-s", self.path("newdir") + "/")
-        self.assert_fails(result, EXIT_USAGE_ERROR, "is a folder")
-        self.assert_no_output_left(self.tmp)
-
-    def test_file_used_as_folder(self):
-        """-s somefile.txt/model.pt (and deeper): exit 1 naming the file that
-        is not a folder; the file unchanged, nothing created."""
-        blocker = self.path("somefile.txt")
-        with open(blocker, "w") as f:
-            f.write("not a folder\n")
-        for out in (os.path.join(blocker, "model.pt"), os.path.join(blocker, "sub", "model.pt")):
-            with self.subTest(out):
-                result = run_pt2ts(MLP, "MLP", "-s", out)
-                self.assert_fails(result, EXIT_CONVERSION_FAILED, blocker, "Not a directory")
-                self.assertEqual(read_bytes(blocker), b"not a folder\n")
-                self.assert_no_output_left(self.tmp, allowed=["somefile.txt"])
 
 
 if __name__ == "__main__":

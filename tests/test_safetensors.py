@@ -11,6 +11,7 @@ conversion cache's manifest."""
 import collections
 import json
 import os
+import shutil
 import struct
 import unittest
 
@@ -72,7 +73,8 @@ class SafetensorsTestCase(Pt2tsTestCase):
         return [l for l in without_support_note(result.stderr).splitlines()
                 if l.startswith("pt2ts: note: ")]
 
-    def state_dict(self, seed=1):
+    @staticmethod
+    def state_dict(seed=1):
         return collections.OrderedDict((k, v.contiguous())
                                        for k, v in make_model(seed).state_dict().items())
 
@@ -209,12 +211,22 @@ class MalformedTest(SafetensorsTestCase):
     """Each flaw: one error line naming the file and the flaw, exit 1, no
     output written, and a previous artifact left as it was."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The previous artifact: converted once for the class (a conversion
+        # costs seconds), copied to each test's output path.
+        folder = cls.class_folder("pt2ts-safetensors-")
+        good = os.path.join(folder, "good.safetensors")
+        st.write(good, cls.state_dict())
+        cls.previous_artifact = os.path.join(folder, "previous", "model.pt")
+        cls.previous = cls.make_known_good_artifact(cls.previous_artifact, MODEL_FILE,
+                                                    "Classifier", "-w", good)
+
     def setUp(self):
         super().setUp()
         os.makedirs(self.out_dir)
-        st.write(self.path("good.safetensors"), self.state_dict())
-        self.previous = self.make_known_good_artifact(
-            self.out, MODEL_FILE, "Classifier", "-w", self.path("good.safetensors"))
+        shutil.copyfile(self.previous_artifact, self.out)
 
     def assert_refused(self, weights, *fragments, named=None):
         result = self.run_weights(weights)

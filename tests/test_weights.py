@@ -1,7 +1,8 @@
 """End-to-end tests of pt2ts's weights loading (-w): the layouts of weights
 files it finds a state dict in, wrapper prefixes, real training and GPU
-checkpoints, refusing pickles that would run code, strict matching, broken
-files, and that a failed load never harms the output.
+checkpoints, refusing pickles that would run code, and strict matching.
+Files that are no weights at all, and that a failed load never harms a
+previous artifact: test_bad_inputs (WeightsTest).
 
 Every weights file is written at test time into the test's temporary folder
 with torch.save; each success test loads the artifact and compares its
@@ -12,16 +13,13 @@ initialisation)."""
 import collections
 import os
 import pickle
-import random
-import sys
-import types
 import unittest
 import zipfile
 
 import torch
 
-from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, Pt2tsTestCase, fixture,
-                           import_file, run_pt2ts, without_support_note)
+from pt2ts_testing import (EXIT_CONVERSION_FAILED, Pt2tsTestCase, fixture, import_file,
+                           run_pt2ts, without_support_note)
 
 MODEL_FILE = fixture("weights", "classifier.py")
 # Imported under the name pt2ts gives it ('classifier'), so a whole model
@@ -126,23 +124,17 @@ def qualified_name(function):
     return "%s.%s" % (function.__module__, function.__name__)
 
 
-def pickle_with_vanished_class(path, module_name, class_name, module=None):
-    """Saves a whole model whose class is pickled as module_name.class_name,
-    then makes that name unresolvable: a temporary module is removed again,
-    or the class is deleted from the existing module."""
-    cls = type(class_name, (classifier.Classifier,), {"__module__": module_name})
+def pickle_with_vanished_class(path, module, class_name):
+    """Saves a whole model whose class is pickled as module.class_name, then
+    deletes the class from the module, so that the name is unresolvable.
+    (A class from a module that does not exist at all: test_bad_inputs.)"""
+    cls = type(class_name, (classifier.Classifier,), {"__module__": module.__name__})
     cls.__qualname__ = class_name
-    temporary = module is None
-    if temporary:
-        module = types.ModuleType(module_name)
-        sys.modules[module_name] = module
     setattr(module, class_name, cls)
     try:
         torch.save(make_model(cls=cls), path)
     finally:
         delattr(module, class_name)
-        if temporary:
-            del sys.modules[module_name]
     return path
 
 
@@ -233,22 +225,6 @@ class StateDictLayoutTest(WeightsTestCase):
 class StateKeyErrorTest(WeightsTestCase):
     """Checkpoints in which the state dict cannot be found."""
 
-    def test_state_key_not_in_checkpoint(self):
-        """A --state_key the file lacks is an error listing the keys present."""
-        model = make_model()
-        weights = save({"model_state_dict": model.state_dict(), "epoch": 7},
-                       self.path("ckpt.pt"))
-        line = self.assert_refused(self.run_weights(weights, "--state_key", "ema"),
-                                   EXIT_CONVERSION_FAILED, "'ema'", weights)
-        self.assertIn("'model_state_dict', 'epoch'", line)
-
-    def test_state_key_naming_a_number(self):
-        """A --state_key whose value is not a dict of tensors names the key and the type."""
-        weights = save({"model_state_dict": make_model().state_dict(), "epoch": 7},
-                       self.path("ckpt.pt"))
-        self.assert_refused(self.run_weights(weights, "--state_key", "epoch"),
-                            EXIT_CONVERSION_FAILED, "['epoch']", "int", weights)
-
     def test_no_usual_key_suggests_state_key(self):
         """A checkpoint with its state dict under an unknown key: the error
         lists the keys and suggests --state_key with the key that would work."""
@@ -257,13 +233,6 @@ class StateKeyErrorTest(WeightsTestCase):
         line = self.assert_refused(self.run_weights(weights), EXIT_CONVERSION_FAILED,
                                    weights, "'my_weights', 'epoch'", "--state_key")
         self.assertIn("--state_key my_weights", line)
-
-    def test_list_of_tensors(self):
-        """A file holding something other than a dict names what it holds."""
-        weights = save([torch.ones(2), torch.zeros(2)], self.path("list.pt"))
-        self.assert_refused(self.run_weights(weights), EXIT_CONVERSION_FAILED,
-                            weights, "list")
-
 
 class WrapperPrefixTest(WeightsTestCase):
     """Keys saved from a wrapped model lose the wrapper's prefix, and only that."""
@@ -358,10 +327,6 @@ class UnsafePickleTest(WeightsTestCase):
         self.assert_refused(result, EXIT_CONVERSION_FAILED,
                             weights, "'%s'" % qualified_name(function), "--trust-weights")
 
-    def test_os_system_payload_is_not_run(self):
-        """A pickled os.system call among the tensors is refused, never run."""
-        self.check_payload_refused(RunsOsSystem, os.system)
-
     def test_exec_payload_is_not_run(self):
         """A pickled builtins.exec call among the tensors is refused, never run."""
         self.check_payload_refused(RunsExec, exec)
@@ -378,24 +343,10 @@ class UnsafePickleTest(WeightsTestCase):
         self.convert_weights(save(model, self.path("whole.pt")), "--trust-weights")
         self.assert_converted(model)
 
-    def test_class_from_missing_module_refused_without_importing(self):
-        """Untrusted, a reference to an unknown module is refused by name, not imported."""
-        weights = pickle_with_vanished_class(self.path("vanished.pt"),
-                                             "pt2ts_vanished_models", "VanishedNet")
-        self.assert_refused(self.run_weights(weights), EXIT_CONVERSION_FAILED,
-                            weights, "'pt2ts_vanished_models.VanishedNet'", "--trust-weights")
-
-    def test_trusted_class_from_missing_module(self):
-        """Trusted, a class from a module that does not exist is a clear error."""
-        weights = pickle_with_vanished_class(self.path("vanished.pt"),
-                                             "pt2ts_vanished_models", "VanishedNet")
-        self.assert_refused(self.run_weights(weights, "--trust-weights"), EXIT_CONVERSION_FAILED,
-                            weights, "cannot be found", "pt2ts_vanished_models")
-
     def test_trusted_class_missing_from_existing_module(self):
         """Trusted, a class the model's module no longer defines is a clear error."""
-        weights = pickle_with_vanished_class(self.path("retired.pt"), "classifier",
-                                             "RetiredClassifier", module=classifier)
+        weights = pickle_with_vanished_class(self.path("retired.pt"), classifier,
+                                             "RetiredClassifier")
         self.assert_refused(self.run_weights(weights, "--trust-weights"), EXIT_CONVERSION_FAILED,
                             weights, "cannot be found", "RetiredClassifier")
 
@@ -458,82 +409,6 @@ class StrictMatchingTest(WeightsTestCase):
         eager = classifier.Classifier()
         eager.load_state_dict(source.state_dict(), strict=False)
         self.assert_converted(eager)
-
-
-class BadWeightsFileTest(WeightsTestCase):
-    """Files that are not weights at all."""
-
-    def check_unreadable(self, weights, *fragments):
-        self.assert_refused(self.run_weights(weights), EXIT_CONVERSION_FAILED,
-                            "'%s'" % weights, *fragments)
-
-    def test_missing_file(self):
-        """A -w path that does not exist is a usage error."""
-        weights = self.path("no-such-weights.pt")
-        self.assert_refused(self.run_weights(weights), EXIT_USAGE_ERROR, weights,
-                            "does not exist")
-
-    def test_folder(self):
-        """A -w path that is a folder is a usage error."""
-        weights = self.path("weights-folder")
-        os.mkdir(weights)
-        self.assert_refused(self.run_weights(weights), EXIT_USAGE_ERROR, weights, "folder")
-
-    def test_empty_file(self):
-        weights = self.path("empty.pt")
-        open(weights, "wb").close()
-        self.check_unreadable(weights, "cannot read")
-
-    def test_truncated_file(self):
-        """The first half of a real checkpoint."""
-        whole = save(make_model().state_dict(), self.path("whole.pt"))
-        with open(whole, "rb") as f:
-            data = f.read()
-        weights = self.path("truncated.pt")
-        with open(weights, "wb") as f:
-            f.write(data[: len(data) // 2])
-        self.check_unreadable(weights, "cannot read")
-
-    def test_random_bytes(self):
-        weights = self.path("random.pt")
-        with open(weights, "wb") as f:
-            f.write(random.Random(7).randbytes(4096))
-        self.check_unreadable(weights, "cannot read")
-
-    def test_zip_that_is_not_a_torch_file(self):
-        weights = self.path("notes.pt")
-        with zipfile.ZipFile(weights, "w") as archive:
-            archive.writestr("readme.txt", "not a checkpoint\n")
-        self.check_unreadable(weights, "cannot read")
-
-    def test_torchscript_archive(self):
-        """An already converted model given as weights says so."""
-        weights = self.path("scripted.pt")
-        torch.jit.save(torch.jit.script(make_model()), weights)
-        self.check_unreadable(weights, "TorchScript")
-
-
-class AtomicityTest(WeightsTestCase):
-    """A failed weights load leaves a previous artifact exactly as it was."""
-
-    def test_previous_artifact_survives_weight_errors(self):
-        model = make_model()
-        self.convert_weights(save(model.state_dict(), self.path("good.pt")))
-        with open(self.out, "rb") as f:
-            before = f.read()
-        failing = {
-            "shape mismatch": save(make_model(num_classes=5).state_dict(), self.path("five.pt")),
-            "corrupt file": self.path("corrupt.pt"),
-        }
-        with open(failing["corrupt file"], "wb") as f:
-            f.write(before[: len(before) // 3])
-        for case, weights in failing.items():
-            with self.subTest(case):
-                self.assert_fails(self.run_weights(weights), EXIT_CONVERSION_FAILED, weights)
-                with open(self.out, "rb") as f:
-                    self.assertEqual(f.read(), before, "previous artifact changed")
-                self.assertEqual(os.listdir(self.out_dir), ["model.pt"])
-        self.assert_converted(model)
 
 
 if __name__ == "__main__":
