@@ -34,7 +34,14 @@ class NumericalCheckTest(Pt2tsTestCase):
     def test_tuple_dict_and_list_outputs_are_compared(self):
         result = self.convert(CHECKED, "Structured", "-s", self.path("s.pt"),
                               "--example-input", "5x4:float32", "-v")
-        self.assertIn("4 tensor(s)", result.stderr)
+        self.assertIn("5 tensor(s)", result.stderr)
+
+    def test_infinity_of_the_other_sign_is_caught(self):
+        result = run_pt2ts(CHECKED, "InfinitySignDiffers", "-s", self.path("i.pt"),
+                           "--example-input", "2x4", "--rtol", "1", "--atol", "1")
+        self.assert_fails(result, EXIT_CONVERSION_FAILED,
+                          "computes something else than the eager Python model",
+                          "largest absolute difference inf")
 
     def test_scripting_difference_is_caught(self):
         out = self.path("d.pt")
