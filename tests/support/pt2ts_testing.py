@@ -61,10 +61,11 @@ def run_pt2ts(*args, cwd=None, env=None, timeout=300):
                           text=True, timeout=timeout)
 
 
-def run(*command, cwd=None, check=True, timeout=900):
+def run(*command, cwd=None, env=None, check=True, timeout=900):
     """Runs any command (cmake, ninja, a built program); with check, a failure
     raises with its output."""
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
+                            timeout=timeout)
     if check and result.returncode != 0:
         raise AssertionError("%s failed (%d):\n%s\n%s" % (" ".join(command), result.returncode,
                                                           result.stdout, result.stderr))
