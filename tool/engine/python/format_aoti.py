@@ -280,8 +280,12 @@ def write(torch, exported, path, extra_files):
     import torch._inductor.codecache  # noqa: F401 - patched by _InputChecksOn
     input_checks = _generates_gated_checks(torch)
     configs = _inductor_configs(torch, extra_files, input_checks)
+    # Gradients off: inductor applies `freezing` (constant folding, oneDNN
+    # weight prepacking) only when it compiles with grad disabled
+    # (compile_fx: `config.freezing and not torch.is_grad_enabled()`);
+    # with grad on the setting is silently ignored (BENCHMARKS.md).
     with _Progress() as progress, reporting.quiet_torch_logs(), \
-            _InputChecksOn(torch) as checks, _CompilerStderr():
+            _InputChecksOn(torch) as checks, _CompilerStderr(), torch.no_grad():
         try:
             torch._inductor.aoti_compile_and_package(exported, package_path=path,
                                                      inductor_configs=configs)
