@@ -89,12 +89,12 @@ def usable_models(only):
     return usable, skipped
 
 
-def build_timer(work):
+def build_timer(work, cmake_args):
     """Configures and builds inference_timer against this torch's LibTorch."""
     build = os.path.join(work, "timer")
     prefix = torch.utils.cmake_prefix_path
     configure = ["cmake", "-S", os.path.join(HERE, "inference"), "-B", build,
-                 "-DCMAKE_BUILD_TYPE=Release"]
+                 "-DCMAKE_BUILD_TYPE=Release"] + cmake_args
     if shutil.which("ninja"):
         configure += ["-G", "Ninja"]
     if os.path.isdir(prefix):  # a wheel's LibTorch; Debian's is found by default
@@ -297,6 +297,9 @@ def main():
                         "in bfloat16 (ratios still to eager float32)")
     parser.add_argument("--static-batch", action="store_true",
                         help="also a .pt2 per batch size, compiled for that batch alone")
+    parser.add_argument("--cmake-arg", action="append", default=[], metavar="ARG",
+                        help="for the timer's CMake configure, e.g. a CUDA wheel's "
+                        "-DCUDA_TOOLKIT_ROOT_DIR=... (its LibTorch package asks for the toolkit)")
     args = parser.parse_args()
     unknown = set(args.variants.split(",")) - {name for _, name in VARIANTS}
     if unknown:
@@ -306,7 +309,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     models, skipped = usable_models(args.only)
-    program = build_timer(args.work)
+    program = build_timer(args.work, args.cmake_arg)
     timer = Timer(program, args.threads)
     rows, conversions = [], []
     labels = []
@@ -320,8 +323,9 @@ def main():
             artifacts += extra
             seconds.update(extra_seconds)
         conversions.append((name, seconds))
-        labels += [label for label in ([EAGER_BFLOAT16] if args.bfloat16 else [])
-                   + [artifact.label for artifact in artifacts] if label not in labels]
+        for label in ([EAGER_BFLOAT16] if args.bfloat16 else []) + [a.label for a in artifacts]:
+            if label not in labels:  # a static-batch column holds one package per batch
+                labels.append(label)
         results = measure(timer, args.work, model_name, shape, model, artifacts,
                           args.rounds, args.calls, args.bfloat16)
         rows += [(name, batch, results[batch]) for batch in BATCHES]
