@@ -21,7 +21,9 @@
 # also runs the cold resnet18 benchmark inside the root after the tests (for
 # BENCHMARKS.md); PT2TS_ROOT_BENCH=inference runs only the README's first
 # command (build, install, the example) and then the inference benchmark
-# (bench/inference.py: the artifacts in C++ against eager), not the tests.
+# (bench/inference.py: the artifacts in C++ against eager), not the tests,
+# with $PT2TS_ROOT_BENCH_ARGS as its arguments (default: every model, and
+# resnet18's .pt2 variants).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -157,6 +159,6 @@ if [ "${PT2TS_ROOT_BENCH-}" = 1 ]; then
   inside "/usr/bin/python3 bench/run_benchmarks.py --only resnet18 --runs 3"
 elif [ "${PT2TS_ROOT_BENCH-}" = inference ]; then
   stage "benchmark: inference of the artifacts in C++ against eager"
-  inside "/usr/bin/python3 bench/run_benchmarks.py --inference --aoti-variants resnet18"
+  inside "/usr/bin/python3 bench/run_benchmarks.py --inference ${PT2TS_ROOT_BENCH_ARGS:---aoti-variants resnet18}"
 fi
 stage "passed"

@@ -2,7 +2,8 @@
 inductor settings (tool/engine/python/aoti_settings.py) and with one of them
 changed at a time, so bench/inference.py can time what each default buys.
 The plain recipe (torch.export with a dynamic batch 1..16, then
-aoti_compile_and_package), not pt2ts: these variants are not products.
+aoti_compile_and_package with gradients off, as pt2ts compiles: inductor
+freezes only then), not pt2ts: these variants are not products.
 
     PYTHON bench/aoti_variants.py MODULE MODEL WEIGHTS SHAPE PREFIX VARIANT...
 
@@ -62,8 +63,9 @@ def main():
         elif variant == "channels-last":
             changed["layout_optimization"] = True
         start = time.perf_counter()
-        torch._inductor.aoti_compile_and_package(exported, package_path="%s.%s.pt2" % (
-            prefix, variant), inductor_configs=changed)
+        with torch.no_grad():
+            torch._inductor.aoti_compile_and_package(exported, package_path="%s.%s.pt2" % (
+                prefix, variant), inductor_configs=changed)
         print("%s %.1f %s" % (variant, time.perf_counter() - start, applied), flush=True)
 
 

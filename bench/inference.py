@@ -1,7 +1,8 @@
 """How fast pt2ts's artifacts run in C++, against eager PyTorch, in one run.
 
     PYTHON bench/inference.py [--pt2ts PATH] [--work DIR] [--threads N] [--rounds N]
-                              [--calls N] [--only MODEL]...
+                              [--calls N] [--only MODEL]... [--bfloat16] [--static-batch]
+                              [--aoti-variants MODEL [--variants NAME,...]]
 
 (also `bench/run_benchmarks.py --inference ...`, which runs this with its
 own interpreter). For a small MLP, a BERT-small-sized transformer encoder
@@ -21,11 +22,17 @@ eager's (below 1 is faster), with the largest difference between the
 artifact's output and eager's. `--aoti-variants MODEL` adds, for that
 model, packages compiled with pt2ts's inductor settings but one changed
 (bench/aoti_variants.py): scalar kernels, no freezing, the converting
-machine's thread count fixed in the kernels, channels-last layout.
-Benchmarks, not tests: nothing asserts a time.
+machine's thread count fixed in the kernels, channels-last layout
+(`--variants` picks some). `--bfloat16` adds each format converted with
+`pt2ts --dtype bfloat16` (input cast to bfloat16 once before the timed
+calls, output compared with eager float32's) and the eager model in
+bfloat16; every ratio stays to eager float32. `--static-batch` adds a
+`.pt2` per batch size compiled for that batch alone (pt2ts's default
+without --dynamic-dim). Benchmarks, not tests: nothing asserts a time.
 """
 
 import argparse
+import copy
 import os
 import platform
 import shutil
@@ -82,12 +89,12 @@ def usable_models(only):
     return usable, skipped
 
 
-def build_timer(work):
+def build_timer(work, cmake_args):
     """Configures and builds inference_timer against this torch's LibTorch."""
     build = os.path.join(work, "timer")
     prefix = torch.utils.cmake_prefix_path
     configure = ["cmake", "-S", os.path.join(HERE, "inference"), "-B", build,
-                 "-DCMAKE_BUILD_TYPE=Release"]
+                 "-DCMAKE_BUILD_TYPE=Release"] + cmake_args
     if shutil.which("ninja"):
         configure += ["-G", "Ninja"]
     if os.path.isdir(prefix):  # a wheel's LibTorch; Debian's is found by default
@@ -102,25 +109,49 @@ def build_timer(work):
     return os.path.join(build, "inference_timer")
 
 
-def convert(pt2ts, work, module, model_name, shape, model):
+class Artifact:
+    """One artifact for the timer: its column, file, dtype, and the one
+    batch size it accepts (None: every batch)."""
+
+    def __init__(self, label, path, dtype="float32", batch=None):
+        self.label, self.path, self.dtype, self.batch = label, path, dtype, batch
+
+    @property
+    def name(self):  # the timer's name for it: no spaces
+        return ("%s@%s" % (self.label, self.batch)).replace(" ", "_")
+
+
+def convert(pt2ts, work, module, model_name, shape, model, bfloat16, static_batch):
     """Writes the weights, then each format's artifact, with pt2ts's
-    defaults; returns {format label: path} and the conversion seconds."""
+    defaults (and in bfloat16, and static-batch packages, where asked);
+    returns [Artifact] and {label: conversion seconds}."""
     weights = os.path.join(work, model_name + ".weights.pt")
     torch.save(model.state_dict(), weights)
-    example = "x".join(str(size) for size in (2,) + shape)
-    artifacts, seconds = {}, {}
-    for label, extension, extra in FORMATS:
-        if extension == ".pt2" and not aoti_available():
-            continue
-        path = os.path.join(work, model_name + extension)
+    jobs = []  # label, file, extra arguments, example batch, dtype, batch
+    for dtype in ("float32", "bfloat16") if bfloat16 else ("float32",):
+        for label, extension, extra in FORMATS:
+            if extension == ".pt2" and not aoti_available():
+                continue
+            if dtype != "float32":
+                label, extension = label + " " + dtype, "." + dtype + extension
+                extra = extra + ["--dtype", dtype]
+            jobs.append((label, model_name + extension, extra, 2, dtype, None))
+    if static_batch and aoti_available():
+        jobs += [(".pt2 static batch", "%s.batch%d.pt2" % (model_name, batch), [], batch,
+                  "float32", batch) for batch in BATCHES]
+    artifacts, seconds = [], {}
+    for label, file_name, extra, example_batch, dtype, batch in jobs:
+        path = os.path.join(work, file_name)
+        example = "x".join(str(size) for size in (example_batch,) + shape)
         command = [pt2ts, module, model_name, "-w", weights, "-s", path,
                    "--example-input", example, "--no-cache"] + extra
         start = time.perf_counter()
         result = subprocess.run(command, capture_output=True, text=True)
-        seconds[label] = time.perf_counter() - start
+        seconds[label if batch is None else "%s %d" % (label, batch)] = (
+            time.perf_counter() - start)
         if result.returncode != 0:
             raise SystemExit("failed: %s\n%s" % (" ".join(command), result.stderr))
-        artifacts[label] = path
+        artifacts.append(Artifact(label, path, dtype, batch))
     return artifacts, seconds
 
 
@@ -129,20 +160,20 @@ VARIANTS = ((".pt2 scalar kernels", "scalar"), (".pt2 without freezing", "no-fre
             (".pt2 fixed threads", "fixed-threads"), (".pt2 channels-last", "channels-last"))
 
 
-def aoti_variants(work, module, model_name, shape):
-    """{label: path} of the variant packages, and their compile seconds."""
+def aoti_variants(work, module, model_name, shape, chosen):
+    """[Artifact] of the variant packages, and their compile seconds."""
     weights = os.path.join(work, model_name + ".weights.pt")
     prefix = os.path.join(work, model_name)
     example = "x".join(str(size) for size in (2,) + shape)
     result = subprocess.run([sys.executable, os.path.join(HERE, "aoti_variants.py"), module,
                              model_name, weights, example, prefix]
-                            + [variant for _, variant in VARIANTS],
+                            + [variant for _, variant in chosen],
                             capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit("aoti_variants.py failed:\n" + result.stderr)
     seconds = dict(line.split()[:2] for line in result.stdout.splitlines())
-    return ({label: "%s.%s.pt2" % (prefix, variant) for label, variant in VARIANTS},
-            {label: float(seconds[variant]) for label, variant in VARIANTS})
+    return ([Artifact(label, "%s.%s.pt2" % (prefix, variant)) for label, variant in chosen],
+            {label: float(seconds[variant]) for label, variant in chosen})
 
 
 def write_floats(tensor, path):
@@ -181,11 +212,16 @@ def time_eager(model, input, calls):
     return times
 
 
-def measure(timer, work, name, model_name, shape, model, artifacts, rounds, calls):
-    """{batch: {contender: (median seconds, max abs diff)}}."""
+EAGER_BFLOAT16 = "eager bfloat16"
+
+
+def measure(timer, work, model_name, shape, model, artifacts, rounds, calls, bfloat16):
+    """{batch: {contender: (median seconds, max abs diff to eager float32)}}."""
     results = {}
-    for label, path in artifacts.items():
-        timer.ask("load %s:%s %s" % (model_name, label.replace(" ", "_"), path))
+    for artifact in artifacts:
+        timer.ask("load %s:%s %s %s" % (model_name, artifact.name, artifact.path,
+                                        artifact.dtype))
+    model_bfloat16 = copy.deepcopy(model).to(torch.bfloat16) if bfloat16 else None
     for batch in BATCHES:
         generator = torch.Generator().manual_seed(batch)
         input = torch.randn((batch,) + shape, generator=generator)
@@ -196,19 +232,29 @@ def measure(timer, work, name, model_name, shape, model, artifacts, rounds, call
         write_floats(input, input_path)
         write_floats(expected, expected_path)
         size = "x".join(str(s) for s in input.shape)
-        times = {label: [] for label in ["eager"] + list(artifacts)}
+        # Python's contenders: (model, input), timed in this process.
+        eager = {"eager": (model, input)}
+        if model_bfloat16 is not None:
+            eager[EAGER_BFLOAT16] = (model_bfloat16, input.to(torch.bfloat16))
+        here = [a for a in artifacts if a.batch in (None, batch)]
+        times = {label: [] for label in list(eager) + [a.label for a in here]}
         diffs = {}
+        if model_bfloat16 is not None:
+            with torch.inference_mode():
+                diffs[EAGER_BFLOAT16] = float(
+                    (model_bfloat16(eager[EAGER_BFLOAT16][1]).float() - expected).abs().max())
         for round_ in range(rounds + 1):  # round 0 warms up
-            eager = time_eager(model, input, calls)
-            if round_:
-                times["eager"] += eager
-            for label in artifacts:
-                answer = timer.ask("run %s:%s %s %s %s %d" % (
-                    model_name, label.replace(" ", "_"), input_path, size, expected_path,
-                    calls)).split()
-                diffs[label] = float(answer[0])
+            for label, (contender, contender_input) in eager.items():
+                seconds = time_eager(contender, contender_input, calls)
                 if round_:
-                    times[label] += [float(value) for value in answer[1:]]
+                    times[label] += seconds
+            for artifact in here:
+                answer = timer.ask("run %s:%s %s %s %s %d" % (
+                    model_name, artifact.name, input_path, size, expected_path,
+                    calls)).split()
+                diffs[artifact.label] = float(answer[0])
+                if round_:
+                    times[artifact.label] += [float(value) for value in answer[1:]]
         results[batch] = {label: (statistics.median(values), diffs.get(label, 0.0))
                           for label, values in times.items()}
     return results
@@ -244,29 +290,44 @@ def main():
                         choices=[entry[2] for entry in MODELS],
                         help="also time this model's packages with one inductor setting "
                         "changed (repeatable)")
+    parser.add_argument("--variants", default=",".join(name for _, name in VARIANTS),
+                        help="which --aoti-variants, comma-separated (default all: %(default)s)")
+    parser.add_argument("--bfloat16", action="store_true",
+                        help="also every format converted with --dtype bfloat16, and eager "
+                        "in bfloat16 (ratios still to eager float32)")
+    parser.add_argument("--static-batch", action="store_true",
+                        help="also a .pt2 per batch size, compiled for that batch alone")
+    parser.add_argument("--cmake-arg", action="append", default=[], metavar="ARG",
+                        help="for the timer's CMake configure, e.g. a CUDA wheel's "
+                        "-DCUDA_TOOLKIT_ROOT_DIR=... (its LibTorch package asks for the toolkit)")
     args = parser.parse_args()
+    unknown = set(args.variants.split(",")) - {name for _, name in VARIANTS}
+    if unknown:
+        parser.error("unknown --variants: %s" % ", ".join(sorted(unknown)))
+    chosen = [(label, name) for label, name in VARIANTS if name in args.variants.split(",")]
     os.makedirs(args.work, exist_ok=True)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     models, skipped = usable_models(args.only)
-    program = build_timer(args.work)
+    program = build_timer(args.work, args.cmake_arg)
     timer = Timer(program, args.threads)
     rows, conversions = [], []
-    labels = [label for label, extension, _ in FORMATS
-              if extension != ".pt2" or aoti_available()]
+    labels = []
     variants = bool(args.aoti_variants) and aoti_available()
-    if variants:
-        labels += [label for label, _ in VARIANTS]
     for name, module, model_name, shape in models:
         model = build_model(module, model_name).eval()
-        artifacts, seconds = convert(args.pt2ts, args.work, module, model_name, shape, model)
+        artifacts, seconds = convert(args.pt2ts, args.work, module, model_name, shape, model,
+                                     args.bfloat16, args.static_batch)
         if variants and model_name in args.aoti_variants:
-            extra, extra_seconds = aoti_variants(args.work, module, model_name, shape)
-            artifacts.update(extra)
+            extra, extra_seconds = aoti_variants(args.work, module, model_name, shape, chosen)
+            artifacts += extra
             seconds.update(extra_seconds)
         conversions.append((name, seconds))
-        results = measure(timer, args.work, name, model_name, shape, model, artifacts,
-                          args.rounds, args.calls)
+        for label in ([EAGER_BFLOAT16] if args.bfloat16 else []) + [a.label for a in artifacts]:
+            if label not in labels:  # a static-batch column holds one package per batch
+                labels.append(label)
+        results = measure(timer, args.work, model_name, shape, model, artifacts,
+                          args.rounds, args.calls, args.bfloat16)
         rows += [(name, batch, results[batch]) for batch in BATCHES]
     timer.close()
     print("Machine: %s, %d cores, Python %s, torch %s; %d intra-op thread(s); %d rounds "

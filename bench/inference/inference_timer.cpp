@@ -5,13 +5,18 @@
 // bench/inference.py, which times eager PyTorch in between, so both take
 // turns on the same machine state:
 //
-//   load NAME PATH             -> "ok" (the format follows from the extension)
+//   load NAME PATH [bfloat16|float16|float64]
+//                              -> "ok" (the format follows from the extension;
+//                                 the dtype is the artifact's, default float32)
 //   run NAME INPUT SHAPE EXPECTED CALLS
 //                              -> "max_abs_diff s1 s2 ..." (seconds per call)
 //   quit
 //
 // INPUT and EXPECTED are raw little-endian float32 files (the eager model's
-// input and output), SHAPE like 8x3x224x224.
+// input and output), SHAPE like 8x3x224x224. An artifact converted in
+// another dtype (pt2ts --dtype) gets the input cast to it once, before the
+// timed calls (as a program that keeps its data in that dtype); its output
+// is compared in float32.
 //
 //   inference_timer THREADS
 #include <torch/csrc/jit/mobile/import.h>
@@ -38,6 +43,19 @@
 namespace {
 
 using Forward = std::function<at::Tensor(const at::Tensor&)>;
+
+struct Artifact {
+  Forward forward;
+  at::ScalarType dtype = at::kFloat;
+};
+
+at::ScalarType ParseDtype(const std::string& name) {
+  if (name.empty() || name == "float32") return at::kFloat;
+  if (name == "bfloat16") return at::kBFloat16;
+  if (name == "float16") return at::kHalf;
+  if (name == "float64") return at::kDouble;
+  throw std::runtime_error("unknown dtype: " + name);
+}
 
 bool EndsWith(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() &&
@@ -101,7 +119,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   at::set_num_threads(std::stoi(argv[1]));
-  std::map<std::string, Forward> artifacts;
+  std::map<std::string, Artifact> artifacts;
   std::string line;
   while (std::getline(std::cin, line)) {
     std::istringstream words(line);
@@ -110,17 +128,18 @@ int main(int argc, char** argv) {
     try {
       if (command == "quit") break;
       if (command == "load") {
-        std::string name, path;
-        words >> name >> path;
-        artifacts[name] = Load(path);
+        std::string name, path, dtype;
+        words >> name >> path >> dtype;
+        artifacts[name] = Artifact{Load(path), ParseDtype(dtype)};
         std::cout << "ok" << std::endl;
       } else if (command == "run") {
         std::string name, input_path, shape, expected_path;
         int calls = 0;
         words >> name >> input_path >> shape >> expected_path >> calls;
         c10::InferenceMode inference;
-        const at::Tensor input = ReadFloats(input_path, ParseShape(shape));
-        const Forward& forward = artifacts.at(name);
+        const Artifact& artifact = artifacts.at(name);
+        const at::Tensor input = ReadFloats(input_path, ParseShape(shape)).to(artifact.dtype);
+        const Forward& forward = artifact.forward;
         std::ostringstream times;
         at::Tensor output;
         for (int call = 0; call < calls; ++call) {

@@ -96,7 +96,9 @@ def choose(torch):
     """(inductor config overrides, the same plus the vector instruction set
     as JSON text for the metadata)."""
     applied = {"vector_isa": vector_isa(torch)}
-    # Constant folding and weight prepacking at compile time (BENCHMARKS.md).
+    # Constant folding and oneDNN weight prepacking at compile time
+    # (BENCHMARKS.md); inductor honours it only with gradients off, so
+    # format_aoti.write compiles under torch.no_grad().
     # dynamic_threads: the kernels' OpenMP regions take the running
     # program's thread count (at::set_num_threads, OMP_NUM_THREADS) instead
     # of the converting machine's core count, written into the code

@@ -220,6 +220,13 @@ _DYNAMIC_BOUND_CHECK = re.compile(
     r'if \(\w+_size\[\d+\] [<>] -?\d+\) \{(?=\s*std::stringstream ss;\s*'
     r'ss << "[^"]*dim value is too (?:small|large) at )')
 
+# With freezing, inductor's oneDNN fusions name their kernels after a Python
+# object's repr, address included ("<function ..._register_unary_fusion_
+# lowering.<locals>.fn at 0x7f608f49c5e0>"), in the generated size checks'
+# messages: the code, its hashed file names and the package would differ
+# between two conversions of the same model. The address is dropped.
+_OBJECT_ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
+
 
 def _generates_gated_checks(torch):
     """Whether this torch's AOTInductor generates the gated input checks."""
@@ -251,6 +258,7 @@ class _InputChecksOn:
             context.rewritten += wrapper_code.count(_CHECKS_GATE)
             wrapper_code = wrapper_code.replace(_CHECKS_GATE, _CHECKS_ON_BY_DEFAULT)
             wrapper_code = _DYNAMIC_BOUND_CHECK.sub("if (false) {", wrapper_code)
+            wrapper_code = _OBJECT_ADDRESS.sub(">", wrapper_code)
             start = time.monotonic()
             try:
                 return compile_function(cls, graph, wrapper_code, *args, **kwargs)
@@ -280,8 +288,12 @@ def write(torch, exported, path, extra_files):
     import torch._inductor.codecache  # noqa: F401 - patched by _InputChecksOn
     input_checks = _generates_gated_checks(torch)
     configs = _inductor_configs(torch, extra_files, input_checks)
+    # Gradients off: inductor applies `freezing` (constant folding, oneDNN
+    # weight prepacking) only when it compiles with grad disabled
+    # (compile_fx: `config.freezing and not torch.is_grad_enabled()`);
+    # with grad on the setting is silently ignored (BENCHMARKS.md).
     with _Progress() as progress, reporting.quiet_torch_logs(), \
-            _InputChecksOn(torch) as checks, _CompilerStderr():
+            _InputChecksOn(torch) as checks, _CompilerStderr(), torch.no_grad():
         try:
             torch._inductor.aoti_compile_and_package(exported, package_path=path,
                                                      inductor_configs=configs)
