@@ -51,7 +51,7 @@ def main():
     batch = torch.export.Dim("batch", min=1, max=16)
     exported = torch.export.export(model, (example,), dynamic_shapes=({0: batch},))
     settings = engine_module("aoti_settings")
-    configs, applied = settings.choose(torch)
+    configs, applied = settings.choose(torch, exported)
     for variant in variants:
         changed = dict(configs)
         if variant == "scalar":

@@ -9,8 +9,8 @@ import unittest
 
 import torch
 
-from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, Pt2tsTestCase, fixture,
-                           import_file, run_pt2ts)
+from pt2ts_testing import (EXIT_CONVERSION_FAILED, EXIT_USAGE_ERROR, NEEDS_AOTI, Pt2tsTestCase,
+                           fixture, import_file, run_pt2ts)
 
 CONVNET = fixture("models", "precision", "convnet.py")
 BFLOAT16_TOLERANCE = 5e-2  # tool/options/precision.cpp, docs/formats.md
@@ -111,6 +111,32 @@ class DtypeTest(Pt2tsTestCase):
         self.assert_fails(result, EXIT_CONVERSION_FAILED, "cannot run this model in float16 on "
                           "the CPU", "--dtype bfloat16")
         self.assert_no_output_left(self.path("out"))
+
+
+@NEEDS_AOTI
+class Float64PackageTest(Pt2tsTestCase):
+    """A float64 .pt2 package computes in double and matches eager double to
+    1e-10: AOTInductor's freezing is left off for it (its oneDNN weight
+    prepacking takes no float64, and the package failed at run time)."""
+
+    def test_float64_package_matches_eager_double(self):
+        package = self.path("double.pt2")
+        weights = self.path("weights.pt")
+        torch.manual_seed(2)
+        eager = import_file(CONVNET).ConvNet().eval()
+        torch.save(eager.state_dict(), weights)
+        result = run_pt2ts(CONVNET, "ConvNet", "-w", weights, "--dtype", "float64",
+                           "--example-input", "2x3x8x8", "-v", "-s", package)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("compiles it without freezing", result.stderr)
+        loaded = torch._inductor.aoti_load_package(package)
+        settings = json.loads(loaded.get_metadata()["pt2ts.inductor"])
+        self.assertFalse(settings["freezing"])
+        x = torch.randn(2, 3, 8, 8, dtype=torch.float64)
+        with torch.no_grad():
+            actual, expected = loaded(x), eager.double()(x)
+        self.assertEqual(actual.dtype, torch.float64)
+        torch.testing.assert_close(actual, expected, rtol=1e-10, atol=1e-10)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ lists of tensors of different sizes, checked in C++ for TorchScript and the
 lite interpreter; mismatches named by the output leaf's path; torchvision's
 detection models, whose scripted form returns (losses, detections)."""
 
-import importlib
 import importlib.util
 import inspect
 import os
@@ -12,11 +11,9 @@ import unittest
 
 import torch
 
-from pt2ts_testing import EXIT_CONVERSION_FAILED, Pt2tsTestCase, fixture, run_pt2ts
+from pt2ts_testing import EXIT_CONVERSION_FAILED, HAS_AOTI, Pt2tsTestCase, fixture, run_pt2ts
 
 NESTED = fixture("models", "nested", "nested.py")
-HAS_AOTI = (importlib.util.find_spec("torch._inductor") is not None
-            and hasattr(importlib.import_module("torch._inductor"), "aoti_compile_and_package"))
 NO_TORCHVISION = ("needs torchvision beside this torch (Debian: python3-torchvision; pip: the "
                   "torchvision release made for this torch)")
 

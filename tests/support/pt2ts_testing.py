@@ -28,6 +28,12 @@ def fixture(*parts):
 # (torch 2.14 on Python 3.14): part of a successful conversion there.
 TORCHSCRIPT_SUPPORT_NOTE = "pt2ts: note: this torch no longer fully supports TorchScript"
 
+# Whether this torch writes AOTInductor packages (.pt2; torch >= 2.6).
+HAS_AOTI = (importlib.util.find_spec("torch._inductor") is not None
+            and hasattr(importlib.import_module("torch._inductor"), "aoti_compile_and_package"))
+NEEDS_AOTI = unittest.skipUnless(HAS_AOTI, "needs torch's AOTInductor packages (torch >= 2.6); "
+                                 "this is torch " + torch.__version__)
+
 
 def without_support_note(stderr):
     """stderr without pt2ts's TorchScript support note, for tests that check

@@ -92,9 +92,26 @@ def _channels_last_convolutions_are_right(torch):
     return torch.allclose(actual, expected, rtol=1e-4, atol=1e-4)
 
 
-def choose(torch):
+# The floating types oneDNN's prepacked kernels take.
+_ONEDNN_FLOATING_TYPES = ("float32", "bfloat16", "float16")
+
+
+def _freezable(torch, exported):
+    """Whether `freezing` may be applied: its oneDNN weight prepacking fuses
+    convolutions whatever their type, and a float64 model's package then
+    fails at run time ("itensor_view_from_dense expects
+    float/bfloat16/half/int8/fp8 tensor input", pip torch 2.14.1): only
+    models whose floating parameters and buffers oneDNN takes are frozen."""
+    tensors = list(exported.state_dict.values())
+    tensors += list(getattr(exported, "constants", {}).values())
+    return all(str(tensor.dtype).replace("torch.", "") in _ONEDNN_FLOATING_TYPES
+               for tensor in tensors
+               if isinstance(tensor, torch.Tensor) and tensor.is_floating_point())
+
+
+def choose(torch, exported):
     """(inductor config overrides, the same plus the vector instruction set
-    as JSON text for the metadata)."""
+    as JSON text for the metadata) for the ExportedProgram `exported`."""
     applied = {"vector_isa": vector_isa(torch)}
     # Constant folding and oneDNN weight prepacking at compile time
     # (BENCHMARKS.md); inductor honours it only with gradients off, so
@@ -105,7 +122,10 @@ def choose(torch):
     # (`num_threads(2)` on a 2-core machine): a package made on a big build
     # machine would otherwise start that many threads everywhere, and one
     # run with fewer threads than that spin-waits (3x eager measured).
-    configs = {"freezing": True, "cpp.dynamic_threads": True}
+    configs = {"freezing": _freezable(torch, exported), "cpp.dynamic_threads": True}
+    if not configs["freezing"]:
+        reporting.step("the model computes in a floating type oneDNN's prepacked kernels do not "
+                       "take (float64): AOTInductor compiles it without freezing")
     if not _channels_last_convolutions_are_right(torch):
         configs["layout_optimization"] = False
         reporting.step("this torch computes channels-last convolutions wrongly: AOTInductor "

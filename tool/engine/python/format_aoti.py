@@ -272,8 +272,8 @@ class _InputChecksOn:
         self._compiler.compile = self._original
 
 
-def _inductor_configs(torch, extra_files, input_checks):
-    configs, applied = aoti_settings.choose(torch)
+def _inductor_configs(torch, exported, extra_files, input_checks):
+    configs, applied = aoti_settings.choose(torch, exported)
     configs["aot_inductor.metadata"] = dict(
         extra_files, **{INPUT_CHECKS_KEY: "on" if input_checks else "off",
                         aoti_settings.SETTINGS_KEY: applied})
@@ -287,7 +287,7 @@ def write(torch, exported, path, extra_files):
     torch._inductor.config.compile_threads = 1
     import torch._inductor.codecache  # noqa: F401 - patched by _InputChecksOn
     input_checks = _generates_gated_checks(torch)
-    configs = _inductor_configs(torch, extra_files, input_checks)
+    configs = _inductor_configs(torch, exported, extra_files, input_checks)
     # Gradients off: inductor applies `freezing` (constant folding, oneDNN
     # weight prepacking) only when it compiles with grad disabled
     # (compile_fx: `config.freezing and not torch.is_grad_enabled()`);
